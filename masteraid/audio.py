@@ -1,0 +1,382 @@
+"""Reading and writing audio: header probe, block streaming, atomic no-clobber writes.
+
+One array layout everywhere: ``(frames, channels)`` float, always 2-D (mono is ``(n, 1)``), as
+``soundfile`` returns it with ``always_2d=True``. The sample rate travels with the samples, in an
+:class:`AudioInfo` carried by every :class:`Source`.
+
+Sources
+-------
+A *source* is anything with an ``info`` (:class:`AudioInfo`) and a ``blocks(block_frames)``
+method yielding ``(frames, channels)`` float64 blocks. :class:`FileSource` streams a file with
+bounded memory; :class:`ArraySource` wraps samples already in memory (tests, small inputs).
+:func:`open_source` accepts a path or a source and returns a source.
+
+Writes never overwrite: :func:`unique_path` picks a free name, and :class:`AudioWriter` /
+:func:`write_text` write through a temporary file in the same folder which is then *linked* to
+the final name, an operation that fails rather than replace an existing file.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator, Protocol, Union
+
+import numpy as np
+import soundfile as sf
+
+from .errors import AudioFileError, InvalidAudioError, OutputExistsError
+
+__all__ = [
+    "MAX_CHANNELS",
+    "DEFAULT_BLOCK_FRAMES",
+    "AudioInfo",
+    "Source",
+    "FileSource",
+    "ArraySource",
+    "open_source",
+    "probe",
+    "read",
+    "unique_path",
+    "AudioWriter",
+    "write",
+    "write_text",
+]
+
+log = logging.getLogger(__name__)
+
+#: BS.1770 weights are defined up to 5.1; more than this is refused with a clear message.
+MAX_CHANNELS = 8
+#: Default block length for streaming (frames). Meters must give identical results for any size.
+DEFAULT_BLOCK_FRAMES = 65536
+
+_LOSSY_FORMATS = {"MP3", "MPEG"}
+_LOSSY_SUBTYPES = {"VORBIS", "OPUS", "MPEG_LAYER_I", "MPEG_LAYER_II", "MPEG_LAYER_III"}
+_PCM_BITS = {"PCM_S8": 8, "PCM_U8": 8, "PCM_16": 16, "PCM_24": 24, "PCM_32": 32}
+
+PathLike = Union[str, os.PathLike]
+
+
+@dataclass(frozen=True)
+class AudioInfo:
+    """What a header says about an audio stream (no samples read).
+
+    Attributes
+    ----------
+    path : str or None
+        The file, or ``None`` for samples in memory.
+    sample_rate_hz : int
+    channels : int
+    frames : int
+        Sample frames per channel.
+    format : str
+        Container as libsndfile names it (``"WAV"``, ``"FLAC"``, ``"MP3"``, ...); ``"ARRAY"`` in memory.
+    subtype : str
+        Encoding (``"PCM_24"``, ``"FLOAT"``, ``"VORBIS"``, ...); ``"DOUBLE"`` in memory.
+    """
+
+    path: str | None
+    sample_rate_hz: int
+    channels: int
+    frames: int
+    format: str
+    subtype: str
+
+    @property
+    def duration_s(self) -> float:
+        return self.frames / self.sample_rate_hz if self.sample_rate_hz else 0.0
+
+    @property
+    def lossy(self) -> bool:
+        """True for MP3 / Ogg Vorbis / Opus: the mix already went through a lossy codec."""
+        return self.format in _LOSSY_FORMATS or self.subtype in _LOSSY_SUBTYPES
+
+    @property
+    def bit_depth(self) -> int | None:
+        """Bits per sample for integer PCM; ``None`` for float or lossy encodings."""
+        return _PCM_BITS.get(self.subtype)
+
+    @property
+    def is_float(self) -> bool:
+        return self.subtype in {"FLOAT", "DOUBLE"}
+
+    @property
+    def name(self) -> str:
+        return Path(self.path).name if self.path else "<memory>"
+
+
+class Source(Protocol):
+    """Anything that can be measured: an :class:`AudioInfo` and a block iterator."""
+
+    info: AudioInfo
+
+    def blocks(self, block_frames: int = DEFAULT_BLOCK_FRAMES) -> Iterator[np.ndarray]:
+        """Yield ``(frames, channels)`` float64 blocks covering the whole stream, in order."""
+        ...
+
+
+def _check_layout(info: AudioInfo) -> None:
+    where = info.name
+    if info.frames <= 0:
+        raise InvalidAudioError(f"{where}: the file has no audio (0 frames) — render it again with a time range")
+    if info.channels > MAX_CHANNELS:
+        raise InvalidAudioError(
+            f"{where}: {info.channels} channels; MasterAid measures up to {MAX_CHANNELS} (5.1/7.1) — "
+            "render the master as stereo"
+        )
+    if info.sample_rate_hz < 8000:
+        raise InvalidAudioError(
+            f"{where}: sample rate {info.sample_rate_hz} Hz is too low to measure (8000 Hz at least)"
+        )
+
+
+def probe(path: PathLike) -> AudioInfo:
+    """Read a file's header, no samples, and check that MasterAid can measure it.
+
+    Raises
+    ------
+    AudioFileError
+        Missing file, a directory, or not something libsndfile reads as audio.
+    InvalidAudioError
+        Zero frames, more than :data:`MAX_CHANNELS` channels, a rate below 8 kHz.
+    """
+    p = Path(path)
+    if not p.exists():
+        raise AudioFileError(f"{p}: no such file — check the path")
+    if p.is_dir():
+        raise AudioFileError(f"{p}: is a folder, not an audio file — name the render file itself")
+    try:
+        raw = sf.info(str(p))
+    except (sf.LibsndfileError, RuntimeError, TypeError) as exc:
+        raise AudioFileError(
+            f"{p.name}: not an audio file MasterAid can read ({_short(exc)}) — "
+            "export WAV, AIFF or FLAC"
+        ) from None
+    info = AudioInfo(
+        path=str(p),
+        sample_rate_hz=int(raw.samplerate),
+        channels=int(raw.channels),
+        frames=int(raw.frames),
+        format=str(raw.format),
+        subtype=str(raw.subtype),
+    )
+    _check_layout(info)
+    return info
+
+
+def _short(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())
+    return text[:120] if text else type(exc).__name__
+
+
+class FileSource:
+    """A file streamed block by block; memory does not grow with its length.
+
+    The stream is checked as it is read: when it ends before the header's frame count, or the
+    decoder fails part-way, :class:`AudioFileError` says the file is truncated or corrupt.
+    """
+
+    def __init__(self, path: PathLike):
+        self.info = probe(path)
+
+    def blocks(self, block_frames: int = DEFAULT_BLOCK_FRAMES) -> Iterator[np.ndarray]:
+        if block_frames < 1:
+            raise ValueError("block_frames must be positive")
+        total = 0
+        name = self.info.name
+        try:
+            with sf.SoundFile(self.info.path) as f:
+                while True:
+                    block = f.read(block_frames, dtype="float64", always_2d=True)
+                    if block.shape[0] == 0:
+                        break
+                    total += block.shape[0]
+                    yield block
+        except sf.LibsndfileError as exc:
+            raise AudioFileError(
+                f"{name}: the file is corrupt or truncated after {total} frames ({_short(exc)}) — render it again"
+            ) from None
+        if total < self.info.frames:
+            raise AudioFileError(
+                f"{name}: the file is truncated: the header says {self.info.frames} frames, "
+                f"only {total} could be read — render it again"
+            )
+
+    def __repr__(self) -> str:
+        return f"FileSource({self.info.path!r})"
+
+
+class ArraySource:
+    """Samples in memory, shaped ``(frames, channels)`` (a 1-D array is taken as mono)."""
+
+    def __init__(self, samples: np.ndarray, rate: int, *, name: str | None = None):
+        data = np.asarray(samples, dtype=np.float64)
+        if data.ndim == 1:
+            data = data[:, None]
+        if data.ndim != 2:
+            raise InvalidAudioError(f"samples must be (frames, channels), got shape {data.shape}")
+        self.samples = data
+        self.info = AudioInfo(
+            path=name,
+            sample_rate_hz=int(rate),
+            channels=int(data.shape[1]),
+            frames=int(data.shape[0]),
+            format="ARRAY",
+            subtype="DOUBLE",
+        )
+        _check_layout(self.info)
+
+    def blocks(self, block_frames: int = DEFAULT_BLOCK_FRAMES) -> Iterator[np.ndarray]:
+        if block_frames < 1:
+            raise ValueError("block_frames must be positive")
+        for start in range(0, self.samples.shape[0], block_frames):
+            yield self.samples[start : start + block_frames]
+
+    def __repr__(self) -> str:
+        return f"ArraySource({self.info.frames} frames x {self.info.channels} ch @ {self.info.sample_rate_hz} Hz)"
+
+
+def open_source(source: "PathLike | Source") -> Source:
+    """A :class:`Source` for a path, or the source itself."""
+    if isinstance(source, (str, os.PathLike)):
+        return FileSource(source)
+    if hasattr(source, "blocks") and hasattr(source, "info"):
+        return source
+    raise TypeError(f"expected a file path or a Source, got {type(source).__name__}")
+
+
+def read(source: "PathLike | Source") -> tuple[np.ndarray, int]:
+    """Whole stream as one ``(frames, channels)`` float64 array and its rate. For small inputs."""
+    src = open_source(source)
+    if isinstance(src, ArraySource):
+        return src.samples, src.info.sample_rate_hz
+    parts = list(src.blocks(1 << 18))
+    return np.concatenate(parts, axis=0), src.info.sample_rate_hz
+
+
+# --------------------------------------------------------------------------------------- writing
+
+
+def unique_path(path: PathLike) -> Path:
+    """``path`` if nothing is there, else the first free ``stem (2).ext``, ``stem (3).ext``, ..."""
+    p = Path(path)
+    if not p.exists():
+        return p
+    n = 2
+    while True:
+        candidate = p.with_name(f"{p.stem} ({n}){p.suffix}")
+        if not candidate.exists():
+            return candidate
+        n += 1
+
+
+def _check_parent(p: Path) -> None:
+    if not p.parent.is_dir():
+        raise AudioFileError(f"{p.parent}: output folder does not exist — create it first")
+
+
+def _commit_no_clobber(tmp: str, final: Path) -> None:
+    """Give the finished temporary file its final name, failing if that name is taken."""
+    try:
+        os.link(tmp, final)  # atomic, and refuses to replace an existing file
+    except FileExistsError:
+        raise OutputExistsError(f"{final}: already exists; MasterAid never overwrites — choose another name") from None
+    except OSError:
+        # Filesystems without hard links: check, then rename (a narrow race, never a silent overwrite
+        # of a file that existed before we started).
+        if final.exists():
+            raise OutputExistsError(f"{final}: already exists; MasterAid never overwrites — choose another name") from None
+        os.replace(tmp, final)
+        return
+    os.unlink(tmp)
+
+
+class AudioWriter:
+    """Write audio in blocks to a temporary file, then give it its final name atomically.
+
+    Use as a context manager; if the body raises, the temporary file is removed and nothing
+    appears at ``path``. The final name must not exist (see :func:`unique_path`).
+
+    Parameters
+    ----------
+    path : path-like
+        Final file name; its suffix picks the container unless ``format`` is given.
+    rate : int
+        Sample rate in Hz.
+    channels : int
+    subtype : str, keyword-only
+        libsndfile subtype: ``"PCM_24"`` (default), ``"PCM_16"``, ``"FLOAT"``, ...
+    format : str, keyword-only
+        libsndfile container, e.g. ``"WAV"``, ``"FLAC"``; from the suffix when ``None``.
+    """
+
+    def __init__(self, path: PathLike, rate: int, channels: int, *, subtype: str = "PCM_24", format: str | None = None):
+        self.path = Path(path)
+        if self.path.exists():
+            raise OutputExistsError(f"{self.path}: already exists; MasterAid never overwrites — choose another name")
+        _check_parent(self.path)
+        self.rate, self.channels, self.subtype = int(rate), int(channels), subtype
+        self.format = format or (self.path.suffix.lstrip(".").upper() or "WAV")
+        if self.format == "AIF":
+            self.format = "AIFF"
+        self._tmp: str | None = None
+        self._file: sf.SoundFile | None = None
+
+    def __enter__(self) -> "AudioWriter":
+        fd, self._tmp = tempfile.mkstemp(prefix=".masteraid-", suffix=self.path.suffix or ".wav", dir=self.path.parent)
+        os.close(fd)
+        try:
+            self._file = sf.SoundFile(
+                self._tmp, "w", samplerate=self.rate, channels=self.channels, subtype=self.subtype, format=self.format
+            )
+        except Exception:
+            os.unlink(self._tmp)
+            raise
+        return self
+
+    def write(self, block: np.ndarray) -> None:
+        """Append a ``(frames, channels)`` block."""
+        assert self._file is not None, "use AudioWriter as a context manager"
+        self._file.write(np.asarray(block))
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        assert self._file is not None and self._tmp is not None
+        self._file.close()
+        if exc_type is not None:
+            os.unlink(self._tmp)
+            return
+        try:
+            _commit_no_clobber(self._tmp, self.path)
+        finally:
+            if os.path.exists(self._tmp):
+                os.unlink(self._tmp)
+
+
+def write(path: PathLike, samples: np.ndarray, rate: int, *, subtype: str = "PCM_24", format: str | None = None) -> Path:
+    """Write a whole ``(frames, channels)`` array atomically to a new file; returns its path."""
+    data = np.asarray(samples)
+    if data.ndim == 1:
+        data = data[:, None]
+    with AudioWriter(path, rate, data.shape[1], subtype=subtype, format=format) as w:
+        w.write(data)
+    return Path(path)
+
+
+def write_text(path: PathLike, text: str) -> Path:
+    """Write a text file (report, JSON) atomically to a new name; never overwrites."""
+    p = Path(path)
+    if p.exists():
+        raise OutputExistsError(f"{p}: already exists; MasterAid never overwrites — choose another name")
+    _check_parent(p)
+    fd, tmp = tempfile.mkstemp(prefix=".masteraid-", suffix=p.suffix, dir=p.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        _commit_no_clobber(tmp, p)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return p

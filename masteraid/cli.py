@@ -1,0 +1,138 @@
+"""The ``masteraid`` command: a thin shell over the library.
+
+Exit codes: 0 ok; 1 error (one line on stderr, no traceback unless ``--debug``); 2 usage error;
+3 ``audit --strict`` found an error-level finding. ``--json`` documents go to stdout; messages and
+progress go to stderr. Every input path and output location is checked before work starts.
+
+Each subcommand is one ``_cmd_<name>(args) -> int`` function below, registered in
+:func:`build_parser`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from typing import Sequence
+
+from . import __version__
+from .errors import MasterAidError
+
+__all__ = ["main", "build_parser"]
+
+EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_STRICT = 0, 1, 2, 3
+
+
+def _err(msg: str) -> None:
+    print(f"masteraid: {msg}", file=sys.stderr)
+
+
+# ------------------------------------------------------------------------------------ commands
+
+
+def _cmd_audit(args: argparse.Namespace) -> int:
+    from .commands.audit import audit_command
+
+    return audit_command(args)
+
+
+def _cmd_compare(args: argparse.Namespace) -> int:
+    from .commands.compare import compare_command
+
+    return compare_command(args)
+
+
+def _cmd_match(args: argparse.Namespace) -> int:
+    from .commands.match import match_command
+
+    return match_command(args)
+
+
+def _cmd_master(args: argparse.Namespace) -> int:
+    from .commands.master import master_command
+
+    return master_command(args)
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from .commands.demo import demo_command
+
+    return demo_command(args)
+
+
+# ------------------------------------------------------------------------------------- parser
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="masteraid",
+        description="Audit a mix, compare it with its pre-treated version, loudness-match them, and master it.",
+    )
+    parser.add_argument("--version", action="version", version=f"masteraid {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks and debug logging")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+
+    p = sub.add_parser("audit", help="measure a render and say whether it is ready for mastering")
+    p.add_argument("file", help="the render (WAV, AIFF, FLAC, OGG, MP3)")
+    p.add_argument("--json", action="store_true", help="print the measurements and findings as JSON")
+    p.add_argument("--report", metavar="DIR", help="also write a text report into DIR (never overwriting)")
+    p.add_argument("--strict", action="store_true", help="exit 3 when any error-level finding is found")
+    p.set_defaults(func=_cmd_audit)
+
+    p = sub.add_parser("compare", help="say what the pre-treat (bus processing) did to the raw mix")
+    p.add_argument("raw", help="the render without the stereo-bus FX")
+    p.add_argument("pretreat", help="the render with the stereo-bus FX")
+    p.add_argument("--json", action="store_true", help="print the comparison as JSON")
+    p.add_argument("--report", metavar="DIR", help="also write a report into DIR (never overwriting)")
+    p.set_defaults(func=_cmd_compare)
+
+    p = sub.add_parser("match", help="write loudness-matched copies of two or more renders")
+    p.add_argument("files", nargs="+", help="renders to match (two or more)")
+    p.add_argument("--out", metavar="DIR", required=True, help="folder for the matched 32-bit float WAV copies")
+    p.add_argument("--by", choices=("integrated", "short-term-max"), default="integrated", help="what to match")
+    p.add_argument("--start", type=float, metavar="S", help="match over a time range starting at S seconds")
+    p.add_argument("--end", type=float, metavar="S", help="... ending at S seconds")
+    p.add_argument("--json", action="store_true", help="print the plan as JSON")
+    p.set_defaults(func=_cmd_match)
+
+    p = sub.add_parser("master", help="design and render a mastering chain from the raw render")
+    p.add_argument("raw", help="the render without the stereo-bus FX")
+    p.add_argument("--reference", metavar="PRETREAT", help="the pre-treated render whose loudness and tone to aim at")
+    p.add_argument("--target-lufs", type=float, metavar="L", help="integrated loudness target (default: the reference's, else -14)")
+    p.add_argument("--ceiling-dbtp", type=float, metavar="C", help="true-peak ceiling (default -1)")
+    p.add_argument("--out", metavar="FILE", help="the master to write (default: '<raw> - master.wav' beside the raw)")
+    p.add_argument("--chain", metavar="FILE.json", help="where to write the chain spec (default: beside the master)")
+    p.add_argument("--json", action="store_true", help="print the spec and the results as JSON")
+    p.set_defaults(func=_cmd_master)
+
+    p = sub.add_parser("demo", help="run the whole flow on the bundled example mix")
+    p.add_argument("--out", metavar="DIR", help="folder for the demo's outputs (default: a new temporary folder)")
+    p.set_defaults(func=_cmd_demo)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code (see the module docstring)."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse: --help/--version exit 0, usage errors exit 2
+        return int(exc.code) if isinstance(exc.code, int) else EXIT_USAGE
+    logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING, format="%(name)s: %(message)s")
+    try:
+        return int(args.func(args))
+    except MasterAidError as exc:
+        if args.debug:
+            raise
+        _err(f"error: {exc}")
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        _err("interrupted")
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

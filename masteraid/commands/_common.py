@@ -1,0 +1,41 @@
+"""Helpers shared by the subcommands."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from ..audio import write_text
+from ..errors import MasterAidError
+
+__all__ = ["check_report_dir", "progress_to_stderr", "print_json", "write_report"]
+
+
+def check_report_dir(value: str | None) -> Path | None:
+    """The ``--report`` folder, checked before any work starts."""
+    if value is None:
+        return None
+    p = Path(value)
+    if not p.is_dir():
+        raise MasterAidError(f"{p}: report folder does not exist — create it first")
+    return p
+
+
+def progress_to_stderr(stage: str, fraction: float) -> None:
+    """Progress callback: a one-line progress display on stderr, only on a terminal."""
+    if sys.stderr.isatty():
+        end = "\n" if fraction >= 1 else ""
+        print(f"\r{stage:<24} {fraction * 100:5.1f}%", end=end, file=sys.stderr, flush=True)
+
+
+def print_json(obj) -> None:
+    from ..serialize import dumps
+
+    sys.stdout.write(dumps(obj) + "\n")
+
+
+def write_report(folder: Path, filename: str, text: str) -> Path:
+    """Write a report into ``folder`` under a free name derived from ``filename``; returns the path."""
+    from ..audio import unique_path
+
+    return write_text(unique_path(folder / filename), text)
