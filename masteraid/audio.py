@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -164,7 +165,41 @@ def probe(path: PathLike) -> AudioInfo:
         subtype=str(raw.subtype),
     )
     _check_layout(info)
+    _check_complete(info, getattr(raw, "extra_info", "") or "")
     return info
+
+
+# libsndfile trusts the file length over the header for uncompressed containers: a WAV/AIFF/RF64/W64
+# cut in the middle opens fine and simply reports fewer frames. Its header log still shows the sizes
+# the header promised ("data : 176400 (should be 88178)"), which is how a truncated render is caught.
+_SIZE_LINE = re.compile(r"^\s*(RIFF|riff|FORM|data|SSND)\s*:\s*(\d+)\s*\(should be (\d+)\)", re.MULTILINE)
+_FRAMES_LINE = re.compile(
+    r"Calculated frame count (\d+) does not match value from 'ds64' chunk of (\d+)"
+    r"|Frame count read from 'COMM' chunk \((\d+)\) not equal to frame count\s*\n?\*{0,3}\s*calculated from"
+    r" length of 'SSND' chunk \((\d+)\)"
+)
+#: Sizes streaming writers put in a header they never go back to fix (ffmpeg to a pipe, crashed recorders).
+_PLACEHOLDER_SIZES = {0, 0xFFFFFFFF, 0xFFFFFFFF - 8, 0x7FFFFFFF}
+_SLACK_BYTES = 8
+
+
+def _check_complete(info: AudioInfo, log: str) -> None:
+    """Raise :class:`AudioFileError` when the header promises more audio than the file holds."""
+    for m in _SIZE_LINE.finditer(log):
+        declared, actual = int(m.group(2)), int(m.group(3))
+        # a few bytes of slack: some writers count a pad byte (odd-sized chunk) they never write
+        if declared > actual + _SLACK_BYTES and declared not in _PLACEHOLDER_SIZES:
+            raise AudioFileError(
+                f"{info.name}: the file is truncated: its header promises {declared} bytes of "
+                f"'{m.group(1)}', only {actual} are there — render or copy it again"
+            )
+    for m in _FRAMES_LINE.finditer(log):
+        calculated, declared = (int(m.group(1)), int(m.group(2))) if m.group(1) else (int(m.group(4)), int(m.group(3)))
+        if declared > calculated:
+            raise AudioFileError(
+                f"{info.name}: the file is truncated: the header says {declared} frames, "
+                f"only {calculated} are there — render or copy it again"
+            )
 
 
 def _short(exc: BaseException) -> str:
