@@ -1,0 +1,203 @@
+"""Bad input, through the library (a specific exception) and through the CLI (exit 1, one line).
+
+Every case here is a file a mixer could really hand over: a wrong path, a folder, a text file
+renamed .wav, a half-copied render, an empty render, a multichannel stem bundle.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from masteraid import audio
+from masteraid.cli import main
+from masteraid.errors import AudioFileError, InvalidAudioError, MasterAidError
+
+from .signals import sine
+
+RATE = 44100
+
+
+def _wav_bytes(tmp_path, fmt="WAV", subtype="PCM_16", suffix=".wav", seconds=1.0):
+    p = tmp_path / f"full{suffix}"
+    sf.write(p, sine(440.0, -6.0, seconds, RATE), RATE, format=fmt, subtype=subtype)
+    data = p.read_bytes()
+    p.unlink()
+    return data
+
+
+def missing(tmp_path):
+    return tmp_path / "no such render.wav"
+
+
+def folder(tmp_path):
+    d = tmp_path / "renders.wav"
+    d.mkdir()
+    return d
+
+
+def text_as_wav(tmp_path):
+    p = tmp_path / "notes.wav"
+    p.write_text("this is a text file, not a render\n" * 20)
+    return p
+
+
+def riff_then_garbage(tmp_path):
+    # a valid-looking RIFF/WAVE header, then random bytes instead of fmt/data chunks
+    p = tmp_path / "corrupt.wav"
+    body = np.random.default_rng(1).bytes(4000)
+    p.write_bytes(b"RIFF" + (len(body) + 4).to_bytes(4, "little") + b"WAVE" + body)
+    return p
+
+
+def flac_header_then_garbage(tmp_path):
+    data = _wav_bytes(tmp_path, "FLAC", "PCM_16", ".flac")
+    p = tmp_path / "corrupt.flac"
+    p.write_bytes(data[:200] + np.random.default_rng(2).bytes(len(data) - 200))
+    return p
+
+
+def truncated_wav(tmp_path):
+    data = _wav_bytes(tmp_path)
+    p = tmp_path / "half copied.wav"
+    p.write_bytes(data[: len(data) // 2])
+    return p
+
+
+def truncated_aiff(tmp_path):
+    data = _wav_bytes(tmp_path, "AIFF", "PCM_24", ".aiff")
+    p = tmp_path / "half copied.aiff"
+    p.write_bytes(data[: len(data) // 2])
+    return p
+
+
+def truncated_rf64(tmp_path):
+    data = _wav_bytes(tmp_path, "RF64", "PCM_24", ".wav")
+    p = tmp_path / "half copied rf64.wav"
+    p.write_bytes(data[: len(data) // 2])
+    return p
+
+
+def truncated_flac(tmp_path):
+    data = _wav_bytes(tmp_path, "FLAC", "PCM_16", ".flac", seconds=2.0)
+    p = tmp_path / "half copied.flac"
+    p.write_bytes(data[: len(data) // 2])
+    return p
+
+
+def zero_frames(tmp_path):
+    p = tmp_path / "empty.wav"
+    sf.write(p, np.zeros((0, 2)), RATE)
+    return p
+
+
+def nine_channels(tmp_path):
+    p = tmp_path / "stems.wav"
+    sf.write(p, np.zeros((1000, 9)) + 0.1, RATE)
+    return p
+
+
+def low_rate(tmp_path):
+    p = tmp_path / "phone.wav"
+    sf.write(p, sine(440.0, -6.0, 0.5, 4000), 4000)
+    return p
+
+
+# (maker, exception raised when opening, message pattern) — the header is enough to refuse these
+AT_OPEN = [
+    (missing, AudioFileError, r"no such file — check the path"),
+    (folder, AudioFileError, r"is a folder, not an audio file"),
+    (text_as_wav, AudioFileError, r"notes\.wav: not an audio file .*export WAV, AIFF or FLAC"),
+    (riff_then_garbage, AudioFileError, r"corrupt\.wav: not an audio file"),
+    (truncated_wav, AudioFileError, r"half copied\.wav: the file is truncated"),
+    (truncated_aiff, AudioFileError, r"half copied\.aiff: the file is truncated"),
+    (truncated_rf64, AudioFileError, r"half copied rf64\.wav: the file is truncated"),
+    (zero_frames, InvalidAudioError, r"empty\.wav: the file has no audio \(0 frames\)"),
+    (nine_channels, InvalidAudioError, r"stems\.wav: 9 channels; MasterAid measures up to 8"),
+    (low_rate, InvalidAudioError, r"sample rate 4000 Hz is too low"),
+]
+
+
+@pytest.mark.parametrize("make, exc, pattern", AT_OPEN, ids=[m.__name__ for m, _, _ in AT_OPEN])
+def test_library_refuses_at_open(tmp_path, make, exc, pattern):
+    path = make(tmp_path)
+    with pytest.raises(exc, match=pattern):
+        audio.FileSource(path)
+    with pytest.raises(exc, match=pattern):
+        audio.read(path)
+
+
+# FLAC's header (STREAMINFO) is intact in these, so the damage is found only when decoding reaches it
+AT_READ = [
+    (truncated_flac, r"half copied\.flac: the file is corrupt or truncated after \d+ frames"),
+    (flac_header_then_garbage, r"corrupt\.flac: the file is corrupt or truncated after \d+ frames"),
+]
+
+
+@pytest.mark.parametrize("make, pattern", AT_READ, ids=[m.__name__ for m, _ in AT_READ])
+def test_library_refuses_while_reading(tmp_path, make, pattern):
+    src = audio.FileSource(make(tmp_path))
+    with pytest.raises(AudioFileError, match=pattern):
+        for _ in src.blocks(4096):
+            pass
+
+
+def test_errors_are_one_line_masteraid_errors(tmp_path):
+    for i, (make, _, _) in enumerate(AT_OPEN):
+        d = tmp_path / str(i)
+        d.mkdir()
+        with pytest.raises(MasterAidError) as info:
+            audio.FileSource(make(d))
+        assert "\n" not in str(info.value) and len(str(info.value)) < 300
+
+
+def test_array_source_refuses_bad_shapes():
+    with pytest.raises(InvalidAudioError, match=r"shape \(2, 3, 4\)"):
+        audio.ArraySource(np.zeros((2, 3, 4)), RATE)
+    with pytest.raises(InvalidAudioError, match="0 frames"):
+        audio.ArraySource(np.zeros((0, 2)), RATE)
+    with pytest.raises(InvalidAudioError, match="9 channels"):
+        audio.ArraySource(np.zeros((10, 9)), RATE)
+
+
+def test_open_source_refuses_other_types():
+    with pytest.raises(TypeError, match="expected a file path or a Source"):
+        audio.open_source(42)
+
+
+# ------------------------------------------------------------------------------------------ CLI
+
+
+def _one_line_error(capsys, pattern):
+    out, err = capsys.readouterr()
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert lines[0].startswith("masteraid: error: ")
+    assert "Traceback" not in err
+    assert re.search(pattern, lines[0]), lines[0]
+    assert out == ""
+
+
+@pytest.mark.parametrize("make, exc, pattern", AT_OPEN, ids=[m.__name__ for m, _, _ in AT_OPEN])
+@pytest.mark.parametrize("flags", [[], ["--json"]], ids=["text", "json"])
+def test_cli_audit_bad_input_exits_1_with_one_line(tmp_path, capsys, make, exc, pattern, flags):
+    path = make(tmp_path)
+    assert main(["audit", str(path), *flags]) == 1
+    _one_line_error(capsys, pattern)
+
+
+def test_cli_missing_report_folder_is_checked_first(tmp_path, capsys):
+    # the report folder is checked before the file is even opened (nothing is measured in vain)
+    assert main(["audit", str(missing(tmp_path)), "--report", str(tmp_path / "no folder")]) == 1
+    _one_line_error(capsys, r"no folder: report folder does not exist")
+
+
+def test_cli_usage_errors_exit_2(capsys):
+    assert main(["audit"]) == 2
+    assert main(["audit", "x.wav", "--no-such-flag"]) == 2
+    assert main([]) == 2
+    err = capsys.readouterr().err
+    assert "usage:" in err
