@@ -1,0 +1,433 @@
+"""Offline render of a :class:`~masteraid.chain.spec.ChainSpec`, streamed in blocks.
+
+Two passes over the audio, each with bounded memory:
+
+1. **Pre-limiter pass** over the raw file: input gain, EQ biquads, compressor and makeup. Its
+   output and its true-peak envelope (which do not depend on the limiter's drive) go to a
+   temporary float32 cache in the output folder (in memory when no output file is asked for).
+2. **Limiter passes** over the cache: drive, lookahead gain, zero-latency alignment, BS.1770-4
+   integrated loudness of the result. Since the limiter is non-linear, the drive is iterated
+   (secant steps on the measured integrated loudness) until the master is within
+   ``tolerance_lu`` of the target; a last pass writes the file through
+   :class:`~masteraid.audio.AudioWriter` (atomic, never overwriting), measuring loudness and true
+   peak of exactly what is written. If the true peak (checked with the audit's meter) is above the
+   ceiling, the file is not committed: the internal safety margin grows by the excess and the
+   limiter passes run again.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from ..audio import DEFAULT_BLOCK_FRAMES, AudioWriter, open_source
+from ..errors import ConfigError
+from .dsp import Compressor, Delay, EqFilter, LimiterGain, LoudnessAccumulator, TruePeakEnvelope
+from .spec import ChainSpec, LimiterSpec
+
+__all__ = ["RenderResult", "render_chain", "DEFAULT_MARGIN_DB"]
+
+log = logging.getLogger(__name__)
+
+#: Internal headroom under the ceiling for the limiter's own envelope (the interpolated peak of a
+#: gain-modulated signal can exceed the envelope's estimate slightly).
+DEFAULT_MARGIN_DB = 0.1
+#: Drive range (as in :class:`LimiterSpec`).
+_DRIVE_MIN_DB, _DRIVE_MAX_DB = -24.0, 36.0
+
+Progress = Callable[[str, float], None]
+
+
+@dataclass(frozen=True, eq=False)
+class RenderResult:
+    """What a render produced and measured.
+
+    Attributes
+    ----------
+    path : str or None
+        The master file, or ``None`` when rendered to memory (then ``samples`` holds it).
+    spec : ChainSpec
+        The spec as rendered: the input spec with ``limiter.drive_db`` refined to hit the target.
+    integrated_lufs : float
+        BS.1770-4 integrated loudness of the master as written.
+    true_peak_dbtp : float
+        True peak of the master as written (the audit's meter).
+    loudness_iterations : int
+        Limiter passes spent finding the drive (0 when ``match_loudness=False``).
+    on_target : bool
+        ``|integrated_lufs - target_lufs| <= tolerance_lu``.
+    limiter_max_reduction_db, limiter_mean_reduction_db : float
+        The limiter's largest and average gain reduction (positive dB).
+    safety_margin_db : float
+        Headroom the limiter kept under the ceiling for its own envelope.
+    sample_rate_hz : int
+    samples : ndarray or None
+        ``(frames, channels)`` master when rendered to memory.
+    """
+
+    path: str | None
+    spec: ChainSpec
+    integrated_lufs: float
+    true_peak_dbtp: float
+    loudness_iterations: int
+    on_target: bool
+    limiter_max_reduction_db: float
+    limiter_mean_reduction_db: float
+    safety_margin_db: float
+    sample_rate_hz: int
+    samples: np.ndarray | None = None
+
+    @property
+    def plr_db(self) -> float:
+        """Peak-to-loudness ratio of the master, dB."""
+        return self.true_peak_dbtp - self.integrated_lufs
+
+    def to_json(self) -> dict:
+        return {
+            "path": self.path,
+            "integrated_lufs": self.integrated_lufs,
+            "true_peak_dbtp": self.true_peak_dbtp,
+            "plr_db": self.plr_db,
+            "loudness_iterations": self.loudness_iterations,
+            "on_target": self.on_target,
+            "limiter_max_reduction_db": self.limiter_max_reduction_db,
+            "limiter_mean_reduction_db": self.limiter_mean_reduction_db,
+            "safety_margin_db": self.safety_margin_db,
+            "sample_rate_hz": self.sample_rate_hz,
+            "spec": self.spec.to_json(),
+        }
+
+
+class _TruePeakOver(Exception):
+    def __init__(self, measured: float):
+        self.measured = measured
+
+
+# ------------------------------------------------------------------------- true-peak checking
+
+
+def _audit_true_peak_meter(rate: int, channels: int):
+    """The audit's streaming true-peak meter when available, else this package's envelope."""
+    try:  # the measurement engine's meter: the SAME one the audit uses
+        from ..analysis import peaks as _peaks  # noqa: F401
+    except ImportError:  # pragma: no cover - engine not installed yet
+        _peaks = None
+    if _peaks is not None and hasattr(_peaks, "TruePeakMeter"):
+        meter = _peaks.TruePeakMeter(rate, channels)
+
+        class _M:
+            def feed(self, block):
+                meter.feed(block)
+
+            def result(self) -> float:
+                r = np.asarray(meter.result(), dtype=float)
+                return float(np.max(r))
+
+        return _M()
+    if _peaks is not None and hasattr(_peaks, "true_peak"):
+        return _OverlapTruePeak(_peaks.true_peak, rate)
+    return _EnvelopeTruePeak(channels)
+
+
+class _OverlapTruePeak:
+    """Stream a whole-array true-peak function over blocks, each with 1 s of the previous one
+    in front so that the interpolator's start-up at a block edge never lands on new samples."""
+
+    def __init__(self, fn, rate: int):
+        self._fn, self._rate = fn, rate
+        self._hist = None
+        self._n = int(rate)
+        self._peak = -np.inf
+
+    def feed(self, block):
+        x = block if self._hist is None else np.concatenate([self._hist, block], axis=0)
+        self._peak = max(self._peak, float(np.max(self._fn(x, self._rate))))
+        self._hist = x[-self._n :]
+
+    def result(self) -> float:
+        return self._peak
+
+
+class _EnvelopeTruePeak:
+    def __init__(self, channels: int):
+        self._env = TruePeakEnvelope(channels)
+        self._channels = channels
+        self._peak = 0.0
+
+    def feed(self, block):
+        e = self._env.process(block)
+        if e.size:
+            self._peak = max(self._peak, float(e.max()))
+
+    def result(self) -> float:
+        e = self._env.process(np.zeros((TruePeakEnvelope.latency + 2, self._channels)))
+        peak = max(self._peak, float(e.max()))
+        return 20 * math.log10(peak) if peak > 0 else float("-inf")
+
+
+# ----------------------------------------------------------------------------------- passes
+
+
+class _PreLimiter:
+    """Input gain -> EQ -> compressor (+makeup): the drive-independent part of the chain."""
+
+    def __init__(self, spec: ChainSpec, rate: int, channels: int):
+        self._gain = 10.0 ** (spec.input_gain_db / 20.0)
+        self._eq = EqFilter(spec.eq_bands, rate, channels)
+        self._comp = Compressor(spec.compressor, rate) if spec.compressor is not None else None
+
+    def process(self, block: np.ndarray) -> np.ndarray:
+        y = self._eq.process(block * self._gain)
+        return self._comp.process(y) if self._comp is not None else y
+
+
+def _pre_pass(src, spec: ChainSpec, x_store, env_store, block_frames: int, progress: Progress | None) -> float:
+    """Fill the cache with the pre-limiter signal and its true-peak envelope; return its loudness."""
+    info = src.info
+    rate, ch, frames = info.sample_rate_hz, info.channels, info.frames
+    pre = _PreLimiter(spec, rate, ch)
+    tp = TruePeakEnvelope(ch)
+    meter = LoudnessAccumulator(rate, ch)
+    pos = 0
+    env_pos = -tp.latency
+
+    def put_env(e):
+        nonlocal env_pos
+        lo, hi = max(env_pos, 0), min(env_pos + e.shape[0], frames)
+        if hi > lo:
+            env_store[lo:hi] = e[lo - env_pos : hi - env_pos]
+        env_pos += e.shape[0]
+
+    for block in src.blocks(block_frames):
+        y = pre.process(block)
+        n = min(y.shape[0], frames - pos)
+        x_store[pos : pos + n] = y[:n]
+        pos += n
+        meter.feed(y)
+        put_env(tp.process(y))
+        if progress is not None:
+            progress("processing", pos / frames)
+    if pos < frames:  # pragma: no cover - sources guarantee their frame count
+        raise ConfigError(f"{info.name}: read {pos} frames, expected {frames}")
+    put_env(tp.process(np.zeros((tp.latency, ch))))
+    return meter.result()
+
+
+def _limiter_pass(x_store, env_store, rate: int, lim: LimiterSpec, drive_db: float, margin_db: float,
+                  block_frames: int, sink: Callable[[np.ndarray, np.ndarray], None]) -> None:
+    """Run the limiter over the cache; ``sink(y, attenuation_db)`` gets the aligned output blocks."""
+    frames, ch = x_store.shape
+    L = max(1, int(round(lim.lookahead_ms * rate / 1000.0)))
+    gain = LimiterGain(lim.ceiling_dbtp - margin_db, L, lim.release_ms, rate)
+    delay = Delay(L - 1, (ch,))
+    drive = 10.0 ** (drive_db / 20.0)
+    total = frames + L - 1
+    for s in range(0, total, block_frames):
+        e = min(s + block_frames, total)
+        xb = np.zeros((e - s, ch))
+        envb = np.zeros(e - s)
+        if s < frames:
+            k = min(e, frames) - s
+            xb[:k] = x_store[s : s + k]
+            envb[:k] = env_store[s : s + k]
+        att = gain.attenuation_db(envb * drive)
+        y = delay.process(xb * drive) * (10.0 ** (-att / 20.0))[:, None]
+        # input index s+i is output index s+i-(L-1): keep output indices 0 .. frames-1
+        lo = max(0, (L - 1) - s)
+        if lo < y.shape[0]:
+            sink(y[lo:], att[lo:])
+
+
+# ------------------------------------------------------------------------------------- public
+
+
+def render_chain(
+    raw,
+    spec: ChainSpec,
+    out=None,
+    *,
+    match_loudness: bool = True,
+    tolerance_lu: float = 0.03,
+    max_iterations: int = 12,
+    subtype: str = "PCM_24",
+    block_frames: int = DEFAULT_BLOCK_FRAMES,
+    margin_db: float = DEFAULT_MARGIN_DB,
+    progress: Progress | None = None,
+) -> RenderResult:
+    """Render the raw mix through a chain, offline and streamed, to a file or to memory.
+
+    Parameters
+    ----------
+    raw : path-like or Source
+        The raw render.
+    spec : ChainSpec
+    out : path-like or None
+        The master to write (must not exist; WAV unless the suffix says otherwise). ``None``: render
+        to memory and return the samples in :attr:`RenderResult.samples` (small inputs only).
+    match_loudness : bool, keyword-only
+        Iterate ``spec.limiter.drive_db`` until the master's integrated loudness is within
+        ``tolerance_lu`` of ``spec.target_lufs``; when ``False`` the drive is used as given.
+    tolerance_lu : float, keyword-only
+        0.001 .. 0.1 LU.
+    max_iterations : int, keyword-only
+        Limiter passes allowed for the loudness search.
+    subtype : str, keyword-only
+        Output encoding, ``"PCM_24"`` by default.
+    block_frames : int, keyword-only
+        Streaming block length; the output does not depend on it.
+    margin_db : float, keyword-only
+        Initial internal headroom under the ceiling (grows if the audit's meter finds an over).
+    progress : callable(stage, fraction), keyword-only
+
+    Returns
+    -------
+    RenderResult
+    """
+    if not (0.001 <= tolerance_lu <= 0.1):
+        raise ConfigError(f"tolerance_lu = {tolerance_lu} is out of range; allowed [0.001, 0.1]")
+    src = open_source(raw)
+    info = src.info
+    rate, ch, frames = info.sample_rate_hz, info.channels, info.frames
+    tmpdir = None
+    out_path = Path(out) if out is not None else None
+    if out_path is not None:
+        if out_path.exists():
+            from ..errors import OutputExistsError
+
+            raise OutputExistsError(f"{out_path}: already exists; MasterAid never overwrites — choose another name")
+        if not out_path.parent.is_dir():
+            from ..errors import AudioFileError
+
+            raise AudioFileError(f"{out_path.parent}: output folder does not exist — create it first")
+        tmpdir = tempfile.mkdtemp(prefix=".masteraid-cache-", dir=out_path.parent)
+        x_store = np.memmap(os.path.join(tmpdir, "pre.f32"), dtype=np.float32, mode="w+", shape=(frames, ch))
+        env_store = np.memmap(os.path.join(tmpdir, "env.f32"), dtype=np.float32, mode="w+", shape=(frames,))
+    else:
+        x_store = np.zeros((frames, ch))
+        env_store = np.zeros(frames)
+    try:
+        pre_lufs = _pre_pass(src, spec, x_store, env_store, block_frames, progress)
+        lim = spec.limiter
+
+        def measure(drive_db: float, margin: float) -> float:
+            meter = LoudnessAccumulator(rate, ch)
+            _limiter_pass(x_store, env_store, rate, lim, drive_db, margin, block_frames, lambda y, a: meter.feed(y))
+            return meter.result()
+
+        drive = lim.drive_db
+        iterations = 0
+        margin = margin_db
+        for _attempt in range(4):
+            if match_loudness:
+                drive, iters = _find_drive(measure, spec.target_lufs, pre_lufs, margin, tolerance_lu, max_iterations, progress)
+                iterations += iters
+            try:
+                result = _final_pass(x_store, env_store, info, spec, drive, margin, out_path, subtype, block_frames, iterations, tolerance_lu)
+            except _TruePeakOver as over:
+                excess = over.measured - lim.ceiling_dbtp
+                log.info("true peak %.3f dBTP over the ceiling; margin %.2f -> %.2f dB", over.measured, margin, margin + excess + 0.02)
+                margin += excess + 0.02
+                continue
+            if progress is not None:
+                progress("done", 1.0)
+            return result
+        raise ConfigError(  # pragma: no cover - the margin loop converges in one or two steps
+            f"could not keep the true peak under {lim.ceiling_dbtp} dBTP — lower the ceiling or the target"
+        )
+    finally:
+        del x_store, env_store
+        if tmpdir is not None:
+            shutil.rmtree(tmpdir, ignore_errors=True)
+
+
+def _find_drive(measure, target: float, pre_lufs: float, margin: float, tol: float, max_iter: int, progress) -> tuple[float, int]:
+    """Secant search of the limiter drive giving ``target`` integrated loudness."""
+    if not math.isfinite(pre_lufs):  # silence or too short: nothing to aim at
+        return 0.0, 0
+    clamp = lambda d: min(max(d, _DRIVE_MIN_DB), _DRIVE_MAX_DB)  # noqa: E731
+    d = clamp(target - pre_lufs)
+    hist: list[tuple[float, float]] = []
+    best = None
+    for i in range(max_iter):
+        level = measure(d, margin)
+        if progress is not None:
+            progress("loudness", min(1.0, (i + 1) / 4))
+        hist.append((d, level))
+        err = target - level
+        if best is None or abs(err) < abs(best[1]):
+            best = (d, err)
+        if abs(err) <= tol:
+            return d, i + 1
+        slope = 1.0
+        if len(hist) >= 2:
+            (d0, l0), (d1, l1) = hist[-2], hist[-1]
+            if d1 != d0:
+                slope = min(max((l1 - l0) / (d1 - d0), 0.05), 1.0)
+        nd = clamp(d + err / slope)
+        if nd == d:
+            break
+        d = nd
+    log.warning("loudness target %.2f LUFS not reached within %d passes (off by %.2f LU)", target, len(hist), best[1])
+    return best[0], len(hist)
+
+
+def _final_pass(x_store, env_store, info, spec, drive, margin, out_path, subtype, block_frames, iterations, tol) -> RenderResult:
+    rate, ch = info.sample_rate_hz, info.channels
+    lim = spec.limiter
+    meter = LoudnessAccumulator(rate, ch)
+    tpm = _audit_true_peak_meter(rate, ch)
+    stats = {"max": 0.0, "sum": 0.0, "n": 0}
+    parts: list[np.ndarray] = []
+
+    def measure(y, att):
+        meter.feed(y)
+        tpm.feed(y)
+        stats["max"] = max(stats["max"], float(att.max()))
+        stats["sum"] += float(att.sum())
+        stats["n"] += att.shape[0]
+
+    if out_path is not None:
+        fmt = None if out_path.suffix else "WAV"
+        with AudioWriter(out_path, rate, ch, subtype=subtype, format=fmt) as w:
+
+            def sink(y, att):
+                measure(y, att)
+                w.write(y)
+
+            _limiter_pass(x_store, env_store, rate, lim, drive, margin, block_frames, sink)
+            tp = tpm.result()
+            if tp > lim.ceiling_dbtp:
+                raise _TruePeakOver(tp)  # AudioWriter removes the temporary file: nothing is committed
+    else:
+
+        def sink(y, att):
+            measure(y, att)
+            parts.append(y)
+
+        _limiter_pass(x_store, env_store, rate, lim, drive, margin, block_frames, sink)
+        tp = tpm.result()
+        if tp > lim.ceiling_dbtp:
+            raise _TruePeakOver(tp)
+    lufs = meter.result()
+    final_spec = replace(spec, limiter=replace(lim, drive_db=float(drive)))
+    return RenderResult(
+        path=str(out_path) if out_path is not None else None,
+        spec=final_spec,
+        integrated_lufs=lufs,
+        true_peak_dbtp=tp,
+        loudness_iterations=iterations,
+        on_target=bool(math.isfinite(lufs) and abs(lufs - spec.target_lufs) <= tol),
+        limiter_max_reduction_db=stats["max"],
+        limiter_mean_reduction_db=stats["sum"] / max(stats["n"], 1),
+        safety_margin_db=margin,
+        sample_rate_hz=rate,
+        samples=np.concatenate(parts, axis=0) if out_path is None else None,
+    )
