@@ -1,0 +1,131 @@
+"""SpectrumMeter: sine placement and level, noise tilts, Parseval, edge cases, block invariance."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from scipy import signal
+
+from masteraid.analysis.spectrum import SpectrumMeter, band_centres_hz, frame_length
+from tests.signals import pink_noise, sine, white_noise
+
+RATE = 48000
+
+
+def measure(x: np.ndarray, rate: int = RATE, block: int | None = None):
+    m = SpectrumMeter(rate, x.shape[1])
+    if block is None:
+        m.feed(x)
+    else:
+        for i in range(0, x.shape[0], block):
+            m.feed(x[i : i + block])
+    return m.result()
+
+
+def test_bands():
+    c = band_centres_hz(48000)
+    assert len(c) == 30
+    assert c[0] == pytest.approx(25.12, abs=0.01)
+    assert c[16] == pytest.approx(1000.0)
+    assert c[-1] == pytest.approx(19952.6, abs=0.1)
+    # at 32 kHz, bands centred at or above Nyquist (16 kHz) are left out: 20k goes, 16k (15849) stays
+    assert band_centres_hz(32000)[-1] == pytest.approx(15848.9, abs=0.1)
+    assert frame_length(48000) == 32768 and frame_length(44100) == 32768 and frame_length(96000) == 65536
+
+
+@pytest.mark.parametrize("rate", [44100, 48000, 96000])
+@pytest.mark.parametrize("band", [0, 6, 16, 26, 29])  # 25 Hz, 100 Hz, 1 kHz, 10 kHz, 20 kHz
+def test_sine_lands_in_its_band(rate, band):
+    fc = band_centres_hz(rate)[band]
+    x = sine(fc, 0.0, 4.0, rate, 2)  # full scale: mean square 1/2
+    r = measure(x, rate)
+    assert np.argmax(r.band_levels_db) == band
+    assert r.band_levels_db[band] == pytest.approx(-3.01, abs=0.5)
+    # neighbours hold only leakage
+    others = np.delete(r.band_levels_db, band)
+    assert np.max(others) < r.band_levels_db[band] - 20
+
+
+def test_sine_off_centre_and_level():
+    # 1.1 kHz at -20 dBFS peak on one channel of two: channel average halves the power
+    x = sine(1100, -20, 4.0, RATE, 2)
+    x[:, 1] = 0
+    r = measure(x)
+    assert r.band_levels_db[16] == pytest.approx(-20 - 3.01 - 3.01, abs=0.1)
+
+
+def test_white_noise_tilt():
+    r = measure(white_noise(-20, 10.0, RATE, 2, seed=1))
+    assert r.tilt_db_per_octave == pytest.approx(10 * math.log10(2), abs=0.3)
+
+
+def test_pink_noise_tilt():
+    r = measure(pink_noise(-20, 10.0, RATE, 2, seed=2))
+    assert r.tilt_db_per_octave == pytest.approx(0.0, abs=0.3)
+    # flat bands: every band 100 Hz .. 10 kHz within 1 dB of the median
+    sel = (r.bands_hz >= 99) & (r.bands_hz <= 10001)
+    lv = r.band_levels_db[sel]
+    assert np.max(np.abs(lv - np.median(lv))) < 1.0
+
+
+@pytest.mark.parametrize("rate", [44100, 48000])
+def test_parseval_band_limited_noise(rate):
+    sos = signal.butter(8, [40, 16000], btype="band", fs=rate, output="sos")
+    x = signal.sosfilt(sos, white_noise(-10, 8.0, rate, 2, seed=3), axis=0)
+    r = measure(x, rate)
+    total_db = 10 * math.log10(np.mean(x**2))
+    bands_db = 10 * math.log10(np.sum(10 ** (r.band_levels_db / 10)))
+    assert bands_db == pytest.approx(total_db, abs=0.05)
+
+
+def test_silence():
+    r = measure(np.zeros((RATE, 2)))
+    assert np.all(r.band_levels_db == -np.inf)
+    assert math.isnan(r.tilt_db_per_octave)
+
+
+def test_dc_is_in_no_band():
+    r = measure(np.full((RATE * 2, 2), 0.5))
+    # DC (mean square 0.25 = -6 dB) is in no band: only Hann side-lobe leakage reaches 25 Hz
+    # (17 bins away: about -87 dB re the DC power); 1 kHz and up is at the float32 floor
+    assert np.max(r.band_levels_db) < -85
+    assert np.max(r.band_levels_db[16:]) < -140
+
+
+def test_shorter_than_one_frame():
+    x = sine(1000, 0.0, 0.1, RATE, 2)  # 4800 frames < 32768
+    r = measure(x, block=1000)
+    assert np.argmax(r.band_levels_db) == 16
+    assert r.band_levels_db[16] == pytest.approx(-3.01, abs=0.5)
+    one = measure(x[1:2])  # a single frame does not crash
+    assert np.all(np.isfinite(one.band_levels_db))
+
+
+def test_mono_and_many_channels():
+    mono = measure(sine(1000, 0.0, 2.0, RATE, 1))
+    assert mono.band_levels_db[16] == pytest.approx(-3.01, abs=0.2)
+    six = measure(sine(1000, 0.0, 2.0, RATE, 6))
+    assert six.band_levels_db[16] == pytest.approx(-3.01, abs=0.2)
+
+
+@pytest.mark.parametrize("block", [1, 999, 4801, 65536])
+def test_block_size_invariance(block):
+    seconds = 1.0 if block == 1 else 3.0
+    x = pink_noise(-20, seconds, RATE, 2, seed=4) + sine(60, -10, seconds, RATE, 2)
+    whole = measure(x)
+    parts = measure(x, block=block)
+    np.testing.assert_allclose(parts.band_levels_db, whole.band_levels_db, rtol=0, atol=1e-6)
+    assert parts.tilt_db_per_octave == pytest.approx(whole.tilt_db_per_octave, abs=1e-6)
+
+
+def test_result_does_not_consume_state():
+    m = SpectrumMeter(RATE, 2)
+    x = white_noise(-20, 1.0, RATE, 2, seed=5)
+    m.feed(x[:30000])
+    first = m.result()
+    again = m.result()
+    np.testing.assert_array_equal(first.band_levels_db, again.band_levels_db)
+    m.feed(x[30000:])
+    np.testing.assert_allclose(m.result().band_levels_db, measure(x).band_levels_db, atol=1e-6)
