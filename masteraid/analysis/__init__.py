@@ -1,0 +1,1 @@
+"""Streaming meters and the one-pass :func:`analyze`."""
