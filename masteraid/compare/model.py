@@ -22,6 +22,8 @@ __all__ = [
     "StereoChange",
     "Distortion",
     "Comparison",
+    "MetricDelta",
+    "LevelsComparison",
 ]
 
 
@@ -64,6 +66,8 @@ class TonalChange:
     change_db: np.ndarray
     confidence: np.ndarray
     static_gain_db: float
+    #: The estimate in every band, trusted or not (``change_db`` is ``nan`` where confidence < 0.5).
+    estimate_db: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
@@ -99,6 +103,8 @@ class DynamicsChange:
     transient_reduction_db: dict
     trace_db: np.ndarray
     trace_hop_s: float
+    #: Time of the raw render at which ``trace_db[0]``'s frame (``2 * trace_hop_s`` long) starts, s.
+    trace_start_s: float = 0.0
 
 
 @dataclass(frozen=True, eq=False)
@@ -108,6 +114,10 @@ class StereoChange:
     side_to_mid_delta_db: float
     band_side_to_mid_delta_db: dict
     correlation_delta: float
+    raw_side_to_mid_db: float = float("nan")
+    pretreat_side_to_mid_db: float = float("nan")
+    raw_correlation: float = float("nan")
+    pretreat_correlation: float = float("nan")
 
 
 @dataclass(frozen=True)
@@ -116,6 +126,29 @@ class Distortion:
 
     residual_db: float
     clipped_samples_added: int
+
+
+@dataclass(frozen=True)
+class MetricDelta:
+    """One measure of both renders and ``delta = pretreat - raw`` (in the measure's unit)."""
+
+    raw: float
+    pretreat: float
+    delta: float
+
+
+@dataclass(frozen=True)
+class LevelsComparison:
+    """Loudness and dynamics of both renders side by side (from their full measurements)."""
+
+    integrated_lufs: MetricDelta
+    loudness_range_lu: MetricDelta
+    max_momentary_lufs: MetricDelta
+    max_short_term_lufs: MetricDelta
+    true_peak_dbtp: MetricDelta
+    plr_db: MetricDelta
+    psr_db: MetricDelta
+    crest_factor_db: MetricDelta
 
 
 @dataclass(frozen=True, eq=False)
@@ -135,3 +168,9 @@ class Comparison:
     stereo: StereoChange
     distortion: Distortion
     findings: tuple[Finding, ...] = field(default_factory=tuple)
+    #: Both audits side by side (``None`` only if built by hand).
+    levels: LevelsComparison | None = None
+    #: Rate the comparison ran at (the raw's; the pre-treat is resampled to it when they differ).
+    sample_rate_hz: int = 0
+    #: Length of the aligned overlap that was compared, s.
+    overlap_s: float = 0.0

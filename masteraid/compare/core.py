@@ -1,0 +1,227 @@
+"""``compare(raw, pretreat)``: what the stereo-bus processing did, from two renders of one mix.
+
+Stages (each a plain function on arrays, in the modules next to this one):
+
+1. read both renders into memory as float32 (``2 x frames x channels x 4`` bytes: about 230 MB for two
+   5-minute 48 kHz stereo files) and measure each fully with :func:`masteraid.analysis.analyze`;
+2. sanity: resample the pre-treat to the raw's rate (polyphase, :func:`scipy.signal.resample_poly`),
+   upmix mono against stereo, note a length difference — each with a finding;
+3. :func:`~masteraid.compare.align.align`: latency to the sample and polarity (unrelated files stop here
+   with :class:`~masteraid.errors.MismatchError`);
+4. :func:`~masteraid.compare.spectral.cross_spectra` on the aligned pair: transfer function, coherence,
+   tonal change per 1/3 octave, width per band;
+5. :func:`~masteraid.compare.dynamics.frame_stats`: 10 ms gain trace per band, transient reduction,
+   residual;
+6. findings, ranked (including the streaming-normalization findings of :mod:`masteraid.match`).
+
+Dependency direction: ``compare`` uses ``match`` (which only knows :class:`Measurements`), never the
+other way round, so the loudness-matching stage stays usable on any set of renders.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from math import gcd
+from typing import Callable, Iterator
+
+import numpy as np
+from scipy.signal import resample_poly
+
+from ..audio import AudioInfo, open_source
+from ..errors import MismatchError
+from ..findings import Finding, rank
+from .align import align, aligned_slices
+from .dynamics import dynamics_change, frame_stats, residual_db
+from .model import Comparison, Distortion, LevelsComparison, MetricDelta, StereoChange
+from .spectral import band_side_to_mid_db, cross_spectra, tonal_change
+
+__all__ = ["compare", "MIN_OVERLAP_S"]
+
+log = logging.getLogger(__name__)
+
+#: Shortest aligned overlap that can be compared, s.
+MIN_OVERLAP_S = 2.0
+
+Progress = Callable[[str, float], None]
+
+
+class _MemorySource:
+    """A float32 array in memory behind a file's :class:`AudioInfo`, streamed as float64 blocks."""
+
+    def __init__(self, samples: np.ndarray, info: AudioInfo):
+        self.samples = samples
+        self.info = info
+
+    def blocks(self, block_frames: int = 65536) -> Iterator[np.ndarray]:
+        for s in range(0, self.samples.shape[0], block_frames):
+            yield self.samples[s : s + block_frames].astype(np.float64)
+
+
+def _read32(src) -> np.ndarray:
+    info = src.info
+    out = np.empty((info.frames, info.channels), dtype=np.float32)
+    pos = 0
+    for block in src.blocks(1 << 18):
+        n = block.shape[0]
+        if pos + n > out.shape[0]:  # a source longer than its header says (rare): grow
+            out = np.concatenate((out[:pos], np.empty((n, out.shape[1]), np.float32)))
+        out[pos : pos + n] = block
+        pos += n
+    return out[:pos]
+
+
+def _analyze(samples: np.ndarray, info: AudioInfo, stage: str, progress: Progress | None):
+    from ..analysis import analyze  # the measurement engine
+
+    cb = None
+    if progress is not None:
+        def cb(_stage, fraction, _outer=stage):  # noqa: E306 - map analyze's stages onto ours
+            progress(_outer, fraction)
+    return analyze(_MemorySource(samples, info), progress=cb)
+
+
+def _delta(a: float, b: float) -> MetricDelta:
+    a, b = float(a), float(b)
+    d = b - a if (math.isfinite(a) and math.isfinite(b)) else float("nan")
+    return MetricDelta(raw=a, pretreat=b, delta=d)
+
+
+def _levels(raw, pre) -> LevelsComparison:
+    return LevelsComparison(
+        integrated_lufs=_delta(raw.loudness.integrated_lufs, pre.loudness.integrated_lufs),
+        loudness_range_lu=_delta(raw.loudness.loudness_range_lu, pre.loudness.loudness_range_lu),
+        max_momentary_lufs=_delta(raw.loudness.max_momentary_lufs, pre.loudness.max_momentary_lufs),
+        max_short_term_lufs=_delta(raw.loudness.max_short_term_lufs, pre.loudness.max_short_term_lufs),
+        true_peak_dbtp=_delta(raw.peaks.true_peak_dbtp, pre.peaks.true_peak_dbtp),
+        plr_db=_delta(raw.dynamics.plr_db, pre.dynamics.plr_db),
+        psr_db=_delta(raw.dynamics.psr_db, pre.dynamics.psr_db),
+        crest_factor_db=_delta(raw.dynamics.crest_factor_db, pre.dynamics.crest_factor_db),
+    )
+
+
+def _sub(a: float, b: float) -> float:
+    return b - a if (math.isfinite(a) and math.isfinite(b)) else float("nan")
+
+
+def compare(raw, pretreat, *, progress: Progress | None = None) -> Comparison:
+    """Compare a raw render with the pre-treated render of the same mix.
+
+    Parameters
+    ----------
+    raw, pretreat : path-like or Source
+        The render without and with the stereo-bus FX.
+    progress : callable(stage: str, fraction: float), keyword-only, optional
+        Called with named stages (``"reading"``, ``"measuring raw"``, ``"measuring pre-treat"``,
+        ``"aligning"``, ``"spectra"``, ``"gain trace"``, ``"findings"``) and a 0..1 fraction.
+
+    Returns
+    -------
+    Comparison
+
+    Raises
+    ------
+    MismatchError
+        The renders are not of the same mix (no meaningful correlation at any latency up to ±1 s),
+        do not overlap, or have incompatible channel layouts.
+    AudioFileError, InvalidAudioError
+        A file cannot be read or measured.
+    """
+    def step(stage: str, fraction: float) -> None:
+        if progress is not None:
+            progress(stage, fraction)
+
+    src_r, src_p = open_source(raw), open_source(pretreat)
+    ri, pi = src_r.info, src_p.info
+    if ri.channels != pi.channels and 1 not in (ri.channels, pi.channels):
+        raise MismatchError(
+            f"{ri.name} has {ri.channels} channels and {pi.name} has {pi.channels}: "
+            "render both with the same channel layout (stereo)"
+        )
+    step("reading", 0.0)
+    x = _read32(src_r)
+    y = _read32(src_p)
+    step("reading", 1.0)
+    m_raw = _analyze(x, ri, "measuring raw", progress)
+    m_pre = _analyze(y, pi, "measuring pre-treat", progress)
+
+    notes: list[Finding] = []
+    rate = ri.sample_rate_hz
+    if pi.sample_rate_hz != rate:
+        g = gcd(rate, pi.sample_rate_hz)
+        y = resample_poly(y, rate // g, pi.sample_rate_hz // g, axis=0).astype(np.float32)
+        notes.append(Finding("info", "compare_resampled",
+                             f"The pre-treat is at {pi.sample_rate_hz} Hz and the raw at {rate} Hz: the pre-treat "
+                             f"was resampled to {rate} Hz (polyphase) for the comparison. Render both at one rate "
+                             "to compare sample for sample.", float(pi.sample_rate_hz), "Hz"))
+    if x.shape[1] != y.shape[1]:
+        which = "raw" if x.shape[1] == 1 else "pre-treat"
+        if x.shape[1] == 1:
+            x = np.repeat(x, y.shape[1], axis=1)
+        else:
+            y = np.repeat(y, x.shape[1], axis=1)
+        notes.append(Finding("info", "compare_upmixed",
+                             f"The {which} is mono and the other is stereo: the {which} was copied to both "
+                             "channels; width changes then only describe what the pre-treat added."))
+
+    step("aligning", 0.0)
+    al = align(x, y, rate)
+    rs, ps = aligned_slices(x.shape[0], y.shape[0], al.latency_samples)
+    xa, ya = x[rs], y[ps]
+    if al.polarity_inverted:
+        ya = -ya
+    overlap = xa.shape[0]
+    if overlap < MIN_OVERLAP_S * rate:
+        raise MismatchError(
+            f"the renders overlap for only {overlap / rate:.2f} s once aligned; at least {MIN_OVERLAP_S:g} s is needed "
+            "— render both over the same range of the song"
+        )
+    longest = max(x.shape[0], y.shape[0])
+    if longest - overlap > 0.01 * rate + abs(al.latency_samples):
+        notes.append(Finding("info", "compare_overlap",
+                             f"The renders differ in length (raw {x.shape[0] / rate:.2f} s, pre-treat {y.shape[0] / rate:.2f} s): "
+                             f"only the {overlap / rate:.2f} s where both play were compared.", overlap / rate, "s"))
+    step("aligning", 1.0)
+
+    step("spectra", 0.0)
+    cs = cross_spectra(xa, ya, rate)
+    tonal = tonal_change(cs, rate)
+    sm_raw, sm_pre, corr_raw, corr_pre = band_side_to_mid_db(cs)
+    stereo = StereoChange(
+        side_to_mid_delta_db=_sub(sm_raw["all"], sm_pre["all"]),
+        band_side_to_mid_delta_db={k: _sub(sm_raw[k], sm_pre[k]) for k in ("low", "mid", "high")},
+        correlation_delta=_sub(corr_raw, corr_pre),
+        raw_side_to_mid_db=sm_raw["all"],
+        pretreat_side_to_mid_db=sm_pre["all"],
+        raw_correlation=corr_raw,
+        pretreat_correlation=corr_pre,
+    )
+    step("spectra", 1.0)
+
+    step("gain trace", 0.0)
+    st = frame_stats(xa, ya, rate, cs)
+    dyn = dynamics_change(st, rate, trace_start_s=rs.start / rate)
+    dist = Distortion(
+        residual_db=residual_db(st),
+        clipped_samples_added=int(m_pre.peaks.clipped_samples - m_raw.peaks.clipped_samples),
+    )
+    step("gain trace", 1.0)
+
+    step("findings", 0.0)
+    levels = _levels(m_raw, m_pre)
+    partial = Comparison(
+        raw=m_raw, pretreat=m_pre, alignment=al,
+        loudness_delta_lu=levels.integrated_lufs.delta,
+        tonal=tonal, dynamics=dyn, stereo=stereo, distortion=dist,
+        findings=(), levels=levels, sample_rate_hz=rate, overlap_s=overlap / rate,
+    )
+    from .findings import comparison_findings
+
+    found = rank(list(comparison_findings(partial)) + notes)
+    step("findings", 1.0)
+    return Comparison(
+        raw=m_raw, pretreat=m_pre, alignment=al,
+        loudness_delta_lu=levels.integrated_lufs.delta,
+        tonal=tonal, dynamics=dyn, stereo=stereo, distortion=dist,
+        findings=found, levels=levels, sample_rate_hz=rate, overlap_s=overlap / rate,
+    )
