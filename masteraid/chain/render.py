@@ -115,45 +115,23 @@ class _TruePeakOver(Exception):
 
 
 def _audit_true_peak_meter(rate: int, channels: int):
-    """The audit's streaming true-peak meter when available, else this package's envelope."""
-    try:  # the measurement engine's meter: the SAME one the audit uses
-        from ..analysis import peaks as _peaks  # noqa: F401
-    except ImportError:  # pragma: no cover - engine not installed yet
-        _peaks = None
-    if _peaks is not None and hasattr(_peaks, "TruePeakMeter"):
-        meter = _peaks.TruePeakMeter(rate, channels)
+    """The audit's streaming peaks meter (``analysis.peaks.PeaksMeter``): the SAME true-peak meter
+    the audit uses checks the limiter. Falls back to this package's envelope only when the
+    measurement engine is not importable."""
+    try:
+        from ..analysis.peaks import PeaksMeter
+    except ImportError:  # pragma: no cover - measurement engine missing
+        return _EnvelopeTruePeak(channels)
+    meter = PeaksMeter(rate, channels)
 
-        class _M:
-            def feed(self, block):
-                meter.feed(block)
+    class _M:
+        def feed(self, block):
+            meter.feed(np.ascontiguousarray(block, dtype=np.float64))
 
-            def result(self) -> float:
-                r = np.asarray(meter.result(), dtype=float)
-                return float(np.max(r))
+        def result(self) -> float:
+            return float(meter.result().true_peak_dbtp)
 
-        return _M()
-    if _peaks is not None and hasattr(_peaks, "true_peak"):
-        return _OverlapTruePeak(_peaks.true_peak, rate)
-    return _EnvelopeTruePeak(channels)
-
-
-class _OverlapTruePeak:
-    """Stream a whole-array true-peak function over blocks, each with 1 s of the previous one
-    in front so that the interpolator's start-up at a block edge never lands on new samples."""
-
-    def __init__(self, fn, rate: int):
-        self._fn, self._rate = fn, rate
-        self._hist = None
-        self._n = int(rate)
-        self._peak = -np.inf
-
-    def feed(self, block):
-        x = block if self._hist is None else np.concatenate([self._hist, block], axis=0)
-        self._peak = max(self._peak, float(np.max(self._fn(x, self._rate))))
-        self._hist = x[-self._n :]
-
-    def result(self) -> float:
-        return self._peak
+    return _M()
 
 
 class _EnvelopeTruePeak:

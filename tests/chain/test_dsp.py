@@ -1,0 +1,179 @@
+"""The chain's DSP against analytic expectations."""
+
+import math
+
+import numpy as np
+import pytest
+
+import pyebur128 as pe
+
+from masteraid.audio import ArraySource
+from masteraid.chain import ChainSpec, CompressorSpec, EqBand, LimiterSpec, render_chain
+from masteraid.chain.dsp import Compressor, EqFilter, LimiterGain, LoudnessAccumulator, static_gain_reduction_db
+from tests.signals import music_like, sine
+
+
+def _steady_peak_db(y, rate, seconds=0.25):
+    return 20 * math.log10(np.max(np.abs(y[-int(seconds * rate):])))
+
+
+def _ebur128(y, rate):
+    st = pe.R128State(y.shape[1], rate, pe.MeasurementMode.MODE_I | pe.MeasurementMode.MODE_TRUE_PEAK)
+    st.add_frames(np.ascontiguousarray(y.ravel()), y.shape[0])
+    tp = max(pe.get_true_peak(st, c) for c in range(y.shape[1]))
+    return pe.get_loudness_global(st), 20 * math.log10(tp)
+
+
+# ----------------------------------------------------------------------------------------- EQ
+
+
+@pytest.mark.parametrize("rate", [44100, 48000, 96000])
+@pytest.mark.parametrize("kind, gain_at_f0", [("peaking", 1.0), ("low_shelf", 0.5), ("high_shelf", 0.5)])
+def test_eq_band_response_at_its_frequency(rate, kind, gain_at_f0):
+    # RBJ cookbook: a peaking band has its full gain at f0, a shelf half its gain (in dB) at f0.
+    band = EqBand(kind, 1000.0, 6.0, 0.707 if "shelf" in kind else 1.4)
+    x = sine(1000.0, -20.0, 1.0, rate, channels=2)
+    y = EqFilter([band], rate, 2).process(x)
+    assert _steady_peak_db(y, rate) == pytest.approx(-20.0 + 6.0 * gain_at_f0, abs=0.02)
+
+
+@pytest.mark.parametrize("kind, probe_hz, expected_db", [("low_shelf", 30.0, 6.0), ("high_shelf", 15000.0, 6.0), ("peaking", 100.0, 0.0)])
+def test_eq_band_far_from_its_frequency(kind, probe_hz, expected_db):
+    rate = 48000
+    band = EqBand(kind, 1000.0, 6.0, 0.707 if "shelf" in kind else 2.0)
+    x = sine(probe_hz, -20.0, 1.0, rate, channels=1)
+    y = EqFilter([band], rate, 1).process(x)
+    assert _steady_peak_db(y, rate) == pytest.approx(-20.0 + expected_db, abs=0.15)
+
+
+# --------------------------------------------------------------------------------- compressor
+
+
+def test_static_curve_analytic_points():
+    T, R, W = -20.0, 4.0, 6.0
+    gr = static_gain_reduction_db(np.array([-40.0, -23.0, -20.0, -17.0, -10.0, -np.inf]), T, R, W)
+    slope = 1 - 1 / R
+    # below the knee: none; knee start: 0; threshold: slope*(W/2)^2/(2W); knee end: slope*W/2; above: slope*(x-T)
+    expected = [0.0, 0.0, slope * 9 / 12, slope * 3.0, slope * 10.0, 0.0]
+    np.testing.assert_allclose(gr, expected, atol=1e-12)
+    hard = static_gain_reduction_db(np.array([-21.0, -19.0]), T, R, 0.0)
+    np.testing.assert_allclose(hard, [0.0, 0.75], atol=1e-12)
+
+
+@pytest.mark.parametrize("level_db", [-30.0, -20.0, -14.0, -6.0])
+def test_compressor_settles_on_its_static_curve(level_db):
+    rate = 48000
+    spec = CompressorSpec(threshold_db=-20.0, ratio=3.0, attack_ms=5.0, release_ms=1000.0, knee_db=4.0, makeup_db=2.0)
+    x = sine(1000.0, level_db, 2.0, rate)
+    comp = Compressor(spec, rate)
+    y = np.concatenate([comp.process(x[s : s + 4096]) for s in range(0, x.shape[0], 4096)])
+    expected = level_db + 2.0 - float(static_gain_reduction_db(level_db, -20.0, 3.0, 4.0))
+    assert _steady_peak_db(y, rate) == pytest.approx(expected, abs=0.05)
+
+
+def test_compressor_release_is_exponential_in_db():
+    rate = 48000
+    spec = CompressorSpec(threshold_db=-30.0, ratio=20.0, attack_ms=0.1, release_ms=200.0, knee_db=0.0, makeup_db=0.0)
+    x = np.concatenate([sine(1000.0, -10.0, 0.5, rate, 1), np.full((rate, 1), 10 ** (-60 / 20))])
+    gr = Compressor(spec, rate).gain_reduction_db(x)
+    g0 = gr[int(0.5 * rate) + 100]
+    g1 = gr[int(0.5 * rate) + 100 + int(0.2 * rate)]
+    assert g1 / g0 == pytest.approx(math.exp(-1.0), rel=0.01)  # one time constant later
+
+
+# ------------------------------------------------------------------------------------ limiter
+
+
+def _limit(x, rate, ceiling=-1.0, drive_db=0.0, block_frames=65536):
+    spec = ChainSpec(target_lufs=-14.0, limiter=LimiterSpec(ceiling_dbtp=ceiling, drive_db=drive_db))
+    return render_chain(ArraySource(x, rate), spec, match_loudness=False, block_frames=block_frames)
+
+
+@pytest.mark.parametrize("rate", [44100, 48000])
+@pytest.mark.parametrize("channels", [1, 2])
+def test_limiter_never_exceeds_the_ceiling(rate, channels):
+    x = music_like(8.0, rate, channels, level_db=-14.0)
+    res = _limit(x, rate, ceiling=-1.0, drive_db=12.0)
+    assert res.limiter_max_reduction_db > 6.0  # it really limited
+    _, tp_ref = _ebur128(res.samples, rate)  # an independent meter (libebur128, 4x)
+    assert tp_ref <= -1.0 + 1e-9
+    assert res.true_peak_dbtp <= -1.0 + 1e-9
+
+
+def test_limiter_worst_case_intersample_peaks():
+    # fs/4 sine at 45 degrees: sample peaks 3 dB under the true peak.
+    rate = 48000
+    x = sine(rate / 4, 0.0, 2.0, rate, 2, phase=math.pi / 4) * 2.0
+    res = _limit(x, rate, ceiling=-2.0)
+    _, tp_ref = _ebur128(res.samples, rate)
+    assert tp_ref <= -2.0 + 1e-9
+    assert res.true_peak_dbtp <= -2.0 + 1e-9
+
+
+def test_limiter_adds_no_latency():
+    rate = 48000
+    x = music_like(6.0, rate, 2, level_db=-12.0)
+    y = _limit(x, rate, ceiling=-3.0, drive_db=6.0).samples
+    assert y.shape == x.shape
+    m = 2000
+    xc = np.array([np.dot(y[m:-m, 0], x[m + k : x.shape[0] - m + k, 0]) for k in range(-50, 51)])
+    assert int(np.argmax(xc)) - 50 == 0
+
+
+def test_limiter_below_ceiling_is_transparent():
+    rate = 44100
+    x = music_like(3.0, rate, 2, level_db=-30.0)
+    y = _limit(x, rate, ceiling=-1.0).samples
+    np.testing.assert_allclose(y, x, atol=1e-12)
+
+
+def test_limiter_gain_reaches_the_requirement_at_the_peak_and_releases():
+    rate, L = 48000, 240
+    env = np.full(rate, 0.1)
+    env[10000] = 2.0  # +6.02 dB over a 0 dB ceiling
+    lim = LimiterGain(0.0, L, 50.0, rate)
+    att = lim.attenuation_db(np.concatenate([env, np.zeros(L - 1)]))[L - 1 :]  # compensate the lookahead
+    need = 20 * math.log10(2.0)
+    assert att[10000] == pytest.approx(need, abs=1e-9)
+    assert att[10000 - L] == pytest.approx(0.0, abs=1e-12)  # nothing before the lookahead window
+    # release: exponential with tau = 50 ms (plus the moving average's half-window lag)
+    t = 10000 + int(0.05 * rate)
+    assert att[t] == pytest.approx(need * math.exp(-(t - 10000 - (L - 1) / 2) / (0.05 * rate)), rel=0.02)
+
+
+def test_no_flat_topped_peaks():
+    rate = 44100
+    x = music_like(8.0, rate, 2, level_db=-14.0)
+    y = _limit(x, rate, ceiling=-1.0, drive_db=12.0).samples
+    peak = np.max(np.abs(y))
+    near = np.abs(y) >= peak * 10 ** (-0.1 / 20)
+    same = np.abs(np.diff(y, axis=0)) < 1e-9
+    runs = near[1:] & near[:-1] & same
+    assert not np.any(runs[1:] & runs[:-1])  # no 3 equal consecutive samples at the top
+
+
+# ------------------------------------------------------------------------------- streaming
+
+
+def test_streaming_equals_whole_file():
+    rate = 44100
+    x = music_like(5.0, rate, 2, level_db=-16.0)
+    spec = ChainSpec(
+        target_lufs=-10.0,
+        eq_bands=(EqBand("low_shelf", 100.0, 2.0, 0.707), EqBand("peaking", 2500.0, -2.0, 1.4)),
+        compressor=CompressorSpec(-24.0, 2.0, 20.0, 200.0, 6.0, 1.0),
+        limiter=LimiterSpec(ceiling_dbtp=-1.0, drive_db=6.0),
+    )
+    whole = render_chain(ArraySource(x, rate), spec, match_loudness=False, block_frames=x.shape[0]).samples
+    small = render_chain(ArraySource(x, rate), spec, match_loudness=False, block_frames=1001).samples
+    np.testing.assert_allclose(small, whole, atol=1e-9)
+
+
+def test_loudness_accumulator_matches_libebur128():
+    for rate in (44100, 48000):
+        x = music_like(12.0, rate, 2)
+        m = LoudnessAccumulator(rate, 2)
+        for s in range(0, x.shape[0], 7777):
+            m.feed(x[s : s + 7777])
+        ref, _ = _ebur128(x, rate)
+        assert m.result() == pytest.approx(ref, abs=0.01)
