@@ -149,6 +149,10 @@ class StereoMeter:
         self._sos = signal.butter(4, LOW_END_HZ, btype="low", fs=low_rate, output="sos")
         self._zi = np.zeros((self._sos.shape[0], 2, 2))
         self._dec_buf = np.zeros((self._m, 2))
+        self._dec_matrix = np.zeros((2, self._m * self.channels))
+        if self._active:
+            self._dec_matrix[0, 0 :: self.channels] = 1.0
+            self._dec_matrix[1, 1 :: self.channels] = 1.0
         self._dec_fill = 0
         self._low = np.zeros(3)  # Sxx, Syy, Sxy of the low-passed pair
         self._low_n = 0  # decimated samples
@@ -199,32 +203,32 @@ class StereoMeter:
 
     def _feed_low(self, block: np.ndarray) -> None:
         m = self._m
-        b2 = block[:, :2]
         groups = []
         if self._dec_fill:
-            take = min(m - self._dec_fill, b2.shape[0])
-            self._dec_buf[self._dec_fill : self._dec_fill + take] = b2[:take]
+            take = min(m - self._dec_fill, block.shape[0])
+            self._dec_buf[self._dec_fill : self._dec_fill + take] = block[:take, :2]
             self._dec_fill += take
-            b2 = b2[take:]
+            block = block[take:]
             if self._dec_fill < m:
                 return
-            groups.append(self._dec_buf.sum(axis=0, keepdims=True))
+            groups.append(self._dec_buf.sum(axis=0)[:, None])
             self._dec_fill = 0
-        k = b2.shape[0] // m
+        k = block.shape[0] // m
         if k:
-            groups.append(np.einsum("ijk->ik", b2[: k * m].reshape(k, m, 2)) if m > 1 else b2[:k])
-        rest = b2.shape[0] - k * m
+            # boxcar sums of m frames of channels 0 and 1 as one BLAS product: (2, m·ch) @ (m·ch, k)
+            groups.append(self._dec_matrix @ block[: k * m].reshape(k, m * self.channels).T)
+        rest = block.shape[0] - k * m
         if rest:
-            self._dec_buf[:rest] = b2[k * m :]
+            self._dec_buf[:rest] = block[k * m :, :2]
             self._dec_fill = rest
         if not groups:
             return
-        g = groups[0] if len(groups) == 1 else np.concatenate(groups)
-        yl, self._zi = signal.sosfilt(self._sos, g, axis=0, zi=self._zi)
-        l0 = yl[:, 0]
-        l1 = yl[:, 1]
+        g = groups[0] if len(groups) == 1 else np.concatenate(groups, axis=1)  # (2, groups)
+        yl, self._zi = signal.sosfilt(self._sos, g, axis=-1, zi=self._zi)
+        l0 = yl[0]
+        l1 = yl[1]
         self._low += (l0 @ l0, l1 @ l1, l0 @ l1)
-        self._low_n += yl.shape[0]
+        self._low_n += yl.shape[1]
 
     # -- result --------------------------------------------------------------------------------
     def result(self) -> StereoResult:
