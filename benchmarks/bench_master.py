@@ -1,0 +1,237 @@
+"""Benchmark: ``masteraid master`` against Matchering on the same raw / pre-treat pairs, in one run.
+
+Real music from Debian game-music packages (``apt-get install hyperrogue-music asc-music``) is made
+into pairs with ffmpeg: the *raw* is the track at a mix level with headroom; the *pre-treat* is the
+raw through ffmpeg's EQ (bass / treble / equalizer), compressor (acompressor), limiter (alimiter)
+and a hard clipper (asoftclip=hard) after a boost — like a mixer's heavy bus chain, it clips, limits
+hard and peaks above -1 dBTP.
+
+For each pair and each tool it reports: wall time and peak memory (``/usr/bin/time -v``, whole
+process); integrated loudness against the target (the pre-treat's); true peak by ffmpeg's
+``ebur128=peak=true``; PLR; clipped runs (flat tops, the audit's meter); tonal distance to the
+pre-treat (RMS over 1/3-octave bands 31.5 Hz..16 kHz of the level differences after loudness
+normalization); the compare's distortion residual (raw against output); the output's rate.
+
+``--long`` also masters a 60-minute file (the first track looped) without a reference, to show
+the memory bound. Matchering refuses files over 15 minutes, so it is not run on that one.
+
+Usage::
+
+    pip install matchering            # only for this benchmark
+    python benchmarks/bench_master.py [--work DIR] [--long] [--json FILE]
+
+Timings taken while other work runs on the machine are noisy; read the ratios, not the seconds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+TRACKS = [
+    ("/usr/share/hyperrogue/music/hr3-hell.ogg", 48000),
+    ("/usr/share/hyperrogue/music/hr3-rlyeh.ogg", 44100),
+    ("/usr/share/games/asc/music/machine_wars.mp3", 48000),
+]
+
+#: The pre-treat: a heavy bus chain, ending in a boost into a hard clipper (flat tops above -1 dBTP).
+PRETREAT_FILTERS = (
+    "bass=g=3:f=90:w=0.7,treble=g=2.5:f=7000:w=0.7,equalizer=f=450:t=q:w=1.2:g=-2.5,"
+    "acompressor=threshold=0.1:ratio=3:attack=8:release=120:makeup=2.5,"
+    "alimiter=limit=0.89:level_in=2.2:attack=3:release=40:level=disabled,"
+    "volume=2.5dB,asoftclip=type=hard"
+)
+
+
+def run_timed(cmd: list[str]) -> tuple[float, float, subprocess.CompletedProcess]:
+    """Run a command under ``/usr/bin/time -v``: (seconds, peak RSS in MB, completed process)."""
+    t0 = time.perf_counter()
+    p = subprocess.run(["/usr/bin/time", "-v"] + cmd, capture_output=True, text=True)
+    dt = time.perf_counter() - t0
+    m = re.search(r"Maximum resident set size \(kbytes\): (\d+)", p.stderr)
+    rss = int(m.group(1)) / 1024 if m else float("nan")
+    if p.returncode != 0:
+        raise RuntimeError(f"{cmd[:3]} failed ({p.returncode}):\n{p.stderr[-3000:]}")
+    return dt, rss, p
+
+
+def ffmpeg(*args: str) -> None:
+    subprocess.run(["ffmpeg", "-v", "error", "-y", *args], check=True)
+
+
+def make_pair(src: str, rate: int, work: Path) -> tuple[Path, Path]:
+    stem = Path(src).stem
+    raw, pre = work / f"{stem} - raw.wav", work / f"{stem} - pretreat.wav"
+    if not raw.exists():
+        tmp = work / f"{stem}.tmp.wav"
+        ffmpeg("-i", src, "-ar", str(rate), "-ac", "2", "-c:a", "pcm_f32le", str(tmp))
+        peak = ffmpeg_levels(tmp)["sample_peak_dbfs"]
+        # a raw mix with headroom: sample peak at -6 dBFS
+        ffmpeg("-i", str(tmp), "-af", f"volume={-6.0 - peak:.3f}dB", "-c:a", "pcm_s24le", str(raw))
+        tmp.unlink()
+    if not pre.exists():
+        ffmpeg("-i", str(raw), "-af", PRETREAT_FILTERS, "-c:a", "pcm_s24le", str(pre))
+    return raw, pre
+
+
+def ffmpeg_levels(path: Path) -> dict:
+    """Integrated loudness and true peak by ffmpeg's ``ebur128=peak=true`` (and sample peak)."""
+    p = subprocess.run(
+        ["ffmpeg", "-hide_banner", "-nostats", "-i", str(path), "-af", "ebur128=peak=true+sample", "-f", "null", "-"],
+        capture_output=True, text=True, check=True,
+    )
+    tail = p.stderr[p.stderr.rfind("Summary:"):]
+    i = float(re.search(r"I:\s+(-?[\d.]+|-inf) LUFS", tail).group(1))
+    tp = re.search(r"True peak:\s+Peak:\s+(-?[\d.]+|-inf) dBFS", tail)
+    sp = re.search(r"Sample peak:\s+Peak:\s+(-?[\d.]+|-inf) dBFS", tail)
+    return {
+        "integrated_lufs": i,
+        "true_peak_dbtp": float(tp.group(1)) if tp else float("nan"),
+        "sample_peak_dbfs": float(sp.group(1)) if sp else float("nan"),
+    }
+
+
+def tonal_levels(m) -> tuple[np.ndarray, np.ndarray]:
+    """1/3-octave band levels relative to the integrated loudness (loudness-normalized)."""
+    return np.asarray(m.spectrum.bands_hz), np.asarray(m.spectrum.band_levels_db) - m.loudness.integrated_lufs
+
+
+def tonal_distance(a, b) -> float:
+    fa, la = tonal_levels(a)
+    fb, lb = tonal_levels(b)
+    keep = [(i, int(np.argmin(np.abs(fb - f)))) for i, f in enumerate(fa) if 31.0 <= f <= 16500.0 and np.min(np.abs(fb - f)) < 1.0]
+    d = np.array([la[i] - lb[j] for i, j in keep])
+    d = d[np.isfinite(d)]
+    return float(np.sqrt(np.mean(d**2)))
+
+
+def measure_output(out: Path, raw: Path, pre_m, target: float) -> dict:
+    from masteraid.analysis import analyze
+    from masteraid.compare import compare
+
+    lv = ffmpeg_levels(out)
+    m = analyze(out)
+    row = {
+        "integrated_lufs": lv["integrated_lufs"],
+        "lufs_off_target": lv["integrated_lufs"] - target,
+        "true_peak_dbtp_ffmpeg": lv["true_peak_dbtp"],
+        "true_peak_dbtp_masteraid": m.peaks.true_peak_dbtp,
+        "plr_db": lv["true_peak_dbtp"] - lv["integrated_lufs"],
+        "clip_runs": m.peaks.clip_runs,
+        "clipped_samples": m.peaks.clipped_samples,
+        "tonal_distance_db": tonal_distance(m, pre_m),
+        "sample_rate_hz": m.info.sample_rate_hz,
+    }
+    try:
+        row["distortion_residual_db"] = compare(raw, out).distortion.residual_db
+    except Exception as exc:  # e.g. a different sample rate
+        row["distortion_residual_db"] = float("nan")
+        row["distortion_note"] = f"{type(exc).__name__}: {exc}"[:200]
+    return row
+
+
+MATCHERING_SCRIPT = (
+    "import sys, matchering as mg; mg.log(print); "
+    "mg.process(target=sys.argv[1], reference=sys.argv[2], results=[mg.pcm24(sys.argv[3])])"
+)
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--work", help="folder for the pairs and outputs (default: a new temporary folder)")
+    ap.add_argument("--long", action="store_true", help="also master a 60-minute file (memory bound)")
+    ap.add_argument("--json", help="also write the results as JSON to this file")
+    ap.add_argument("--tracks", type=int, default=len(TRACKS), help="how many of the tracks to run")
+    args = ap.parse_args(argv)
+    work = Path(args.work or tempfile.mkdtemp(prefix="masteraid-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    from masteraid.analysis import analyze
+    from masteraid.compare import compare
+
+    results = []
+    for src, rate in TRACKS[: args.tracks]:
+        if not os.path.exists(src):
+            print(f"skip {src}: not installed (apt-get install hyperrogue-music asc-music)", file=sys.stderr)
+            continue
+        raw, pre = make_pair(src, rate, work)
+        pre_lv = ffmpeg_levels(pre)
+        base = compare(raw, pre)
+        pre_m = base.pretreat
+        target = pre_lv["integrated_lufs"]
+        entry = {
+            "track": Path(src).name,
+            "duration_s": pre_m.info.duration_s,
+            "rate_hz": rate,
+            "pretreat": {
+                "integrated_lufs": target,
+                "true_peak_dbtp_ffmpeg": pre_lv["true_peak_dbtp"],
+                "plr_db": pre_lv["true_peak_dbtp"] - target,
+                "clip_runs": pre_m.peaks.clip_runs,
+                "clipped_samples": pre_m.peaks.clipped_samples,
+                "distortion_residual_db": base.distortion.residual_db,
+            },
+        }
+        out_ma = work / f"{raw.stem} - masteraid {int(time.time())}.wav"
+        dt, rss, p = run_timed([sys.executable, "-m", "masteraid.cli", "master", str(raw), "--reference", str(pre),
+                                "--out", str(out_ma), "--chain", str(out_ma.with_suffix(".json")), "--json"])
+        doc = json.loads(p.stdout)
+        entry["masteraid"] = {"time_s": dt, "peak_rss_mb": rss, "loudness_iterations": doc["render"]["loudness_iterations"],
+                              **measure_output(out_ma, raw, pre_m, target)}
+        out_mg = work / f"{raw.stem} - matchering {int(time.time())}.wav"
+        dt, rss, _ = run_timed([sys.executable, "-c", MATCHERING_SCRIPT, str(raw), str(pre), str(out_mg)])
+        entry["matchering"] = {"time_s": dt, "peak_rss_mb": rss, **measure_output(out_mg, raw, pre_m, target)}
+        entry["speedup"] = entry["matchering"]["time_s"] / entry["masteraid"]["time_s"]
+        results.append(entry)
+        print_entry(entry)
+
+    long_entry = None
+    if args.long and results:
+        src_raw = work / f"{Path(TRACKS[0][0]).stem} - raw.wav"
+        long_raw = work / "long60 - raw.wav"
+        if not long_raw.exists():
+            ffmpeg("-stream_loop", "-1", "-i", str(src_raw), "-t", "3600", "-c:a", "pcm_s24le", str(long_raw))
+        out_long = work / f"long60 - master {int(time.time())}.wav"
+        dt, rss, p = run_timed([sys.executable, "-m", "masteraid.cli", "master", str(long_raw), "--out", str(out_long),
+                                "--chain", str(out_long.with_suffix(".json")), "--json"])
+        doc = json.loads(p.stdout)
+        lv = ffmpeg_levels(out_long)
+        long_entry = {"duration_s": 3600.0, "time_s": dt, "peak_rss_mb": rss, "target_lufs": doc["spec"]["target_lufs"],
+                      "integrated_lufs_ffmpeg": lv["integrated_lufs"], "true_peak_dbtp_ffmpeg": lv["true_peak_dbtp"],
+                      "loudness_iterations": doc["render"]["loudness_iterations"]}
+        print(f"\n60-minute file, no reference: {dt:.1f} s, peak RSS {rss:.0f} MB, "
+              f"{lv['integrated_lufs']:.2f} LUFS (target {long_entry['target_lufs']}), TP {lv['true_peak_dbtp']:.2f} dBTP (ffmpeg)")
+        out_long.unlink(missing_ok=True)
+    if args.json:
+        Path(args.json).write_text(json.dumps({"pairs": results, "long": long_entry}, indent=2))
+    return 0
+
+
+def print_entry(e: dict) -> None:
+    print(f"\n== {e['track']} ({e['duration_s'] / 60:.1f} min, {e['rate_hz']} Hz) — target {e['pretreat']['integrated_lufs']:.2f} LUFS")
+    p = e["pretreat"]
+    print(f"  pre-treat : TP {p['true_peak_dbtp_ffmpeg']:+.2f} dBTP  PLR {p['plr_db']:.2f} dB  clip runs {p['clip_runs']}  "
+          f"residual {p['distortion_residual_db']:.1f} dB")
+    for tool in ("masteraid", "matchering"):
+        r = e[tool]
+        print(
+            f"  {tool:<10}: {r['time_s']:6.1f} s {r['peak_rss_mb']:6.0f} MB  {r['integrated_lufs']:.2f} LUFS "
+            f"({r['lufs_off_target']:+.2f} LU)  TP {r['true_peak_dbtp_ffmpeg']:+.2f} dBTP (ffmpeg)  PLR {r['plr_db']:.2f} dB  "
+            f"clip runs {r['clip_runs']}  tonal dist {r['tonal_distance_db']:.2f} dB  residual {r['distortion_residual_db']:.1f} dB  "
+            f"{r['sample_rate_hz']} Hz" + (f"  iterations {r['loudness_iterations']}" if "loudness_iterations" in r else "")
+        )
+    print(f"  speed-up  : {e['speedup']:.1f}x faster than Matchering")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

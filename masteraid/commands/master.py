@@ -1,0 +1,162 @@
+"""``masteraid master RAW [--reference PRETREAT] [--target-lufs L] [--ceiling-dbtp C] [--out FILE]
+[--chain FILE.json] [--json]``.
+
+Designs a chain from the raw render (and, with ``--reference``, from the compare with the
+pre-treat), renders the master (24-bit WAV at the raw's rate by default; never overwriting), writes
+the chain spec as JSON, measures the master *as written* with the audit's engine and prints the
+spec with the master's loudness, true peak and PLR next to the pre-treat's.
+
+Every input and output location is checked before the work starts: a ``--out`` or ``--chain`` that
+exists is refused (MasterAid never overwrites); the default names (``<raw> - master.wav`` and
+``<master>.chain.json`` beside it) step to a free name instead.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+from pathlib import Path
+
+from ..audio import open_source, unique_path, write_text
+from ..errors import AudioFileError, ConfigError, OutputExistsError
+from ..serialize import SCHEMA_VERSION
+from ._common import print_json, progress_to_stderr
+
+__all__ = ["master_command", "MASTER_SUFFIX", "CHAIN_SUFFIX"]
+
+MASTER_SUFFIX = " - master.wav"
+CHAIN_SUFFIX = ".chain.json"
+_AUDIO_SUFFIXES = {".wav": "PCM_24", ".wave": "PCM_24", ".aif": "PCM_24", ".aiff": "PCM_24", ".flac": "PCM_24"}
+
+
+def _check_new_file(value: str, what: str, suffixes) -> Path:
+    p = Path(value)
+    if p.exists():
+        raise OutputExistsError(f"{p}: already exists; MasterAid never overwrites — choose another {what} name")
+    if not p.parent.is_dir():
+        raise AudioFileError(f"{p.parent}: output folder does not exist — create it first")
+    if p.suffix.lower() not in suffixes:
+        raise ConfigError(f"{p.name}: {what} must end in one of {', '.join(sorted(suffixes))}")
+    return p
+
+
+def _fmt(x: float, unit: str, width: int = 8) -> str:
+    if x is None or not math.isfinite(x):
+        return f"{'—':>{width}}"
+    return f"{x:>{width - len(unit) - 1}.1f} {unit}"
+
+
+def _levels(m) -> dict:
+    return {
+        "integrated_lufs": m.loudness.integrated_lufs,
+        "true_peak_dbtp": m.peaks.true_peak_dbtp,
+        "plr_db": m.dynamics.plr_db,
+        "loudness_range_lu": m.loudness.loudness_range_lu,
+        "clipped_samples": m.peaks.clipped_samples,
+        "sample_rate_hz": m.info.sample_rate_hz,
+    }
+
+
+def _spec_text(spec) -> list[str]:
+    lines = [f"  target            {spec.target_lufs:.1f} LUFS, ceiling {spec.limiter.ceiling_dbtp:.1f} dBTP"]
+    if spec.input_gain_db:
+        lines.append(f"  input gain        {spec.input_gain_db:+.2f} dB")
+    if spec.eq_bands:
+        for b in spec.eq_bands:
+            lines.append(f"  EQ {b.kind:<14} {b.frequency_hz:8.1f} Hz  {b.gain_db:+5.2f} dB  Q {b.q:.2f}")
+    else:
+        lines.append("  EQ                none")
+    c = spec.compressor
+    if c is not None:
+        lines.append(
+            f"  compressor        {c.ratio:g}:1 from {c.threshold_db:.1f} dBFS, attack {c.attack_ms:g} ms, "
+            f"release {c.release_ms:g} ms, knee {c.knee_db:g} dB, makeup {c.makeup_db:+.1f} dB"
+        )
+    else:
+        lines.append("  compressor        none")
+    lim = spec.limiter
+    lines.append(
+        f"  limiter           drive {lim.drive_db:+.2f} dB, ceiling {lim.ceiling_dbtp:.1f} dBTP, "
+        f"lookahead {lim.lookahead_ms:g} ms, release {lim.release_ms:g} ms"
+    )
+    return lines
+
+
+def master_command(args: argparse.Namespace) -> int:
+    """Run ``masteraid master``; returns the exit code."""
+    from ..analysis import analyze
+    from ..chain import design_chain, render_chain
+
+    raw_src = open_source(args.raw)  # headers checked before any long work
+    ref_src = open_source(args.reference) if args.reference else None
+    raw_path = Path(args.raw)
+    if args.out:
+        out = _check_new_file(args.out, "master", _AUDIO_SUFFIXES)
+    else:
+        out = unique_path(raw_path.with_name(raw_path.stem + MASTER_SUFFIX))
+    if args.chain:
+        chain_path = _check_new_file(args.chain, "chain", {".json"})
+    else:
+        chain_path = unique_path(out.with_name(out.stem + CHAIN_SUFFIX))
+    # range checks of the overrides happen in the spec; check them before the long work too
+    if args.target_lufs is not None and not (-40.0 <= args.target_lufs <= -3.0):
+        raise ConfigError(f"--target-lufs {args.target_lufs} is out of range; allowed [-40, -3] LUFS")
+    if args.ceiling_dbtp is not None and not (-20.0 <= args.ceiling_dbtp <= 0.0):
+        raise ConfigError(f"--ceiling-dbtp {args.ceiling_dbtp} is out of range; allowed [-20, 0] dBTP")
+
+    comparison = None
+    if ref_src is not None:
+        from ..compare import compare
+
+        comparison = compare(raw_src, ref_src, progress=progress_to_stderr)
+        raw_m = comparison.raw
+    else:
+        raw_m = analyze(raw_src, progress=progress_to_stderr)
+    spec = design_chain(raw_m, comparison, target_lufs=args.target_lufs, ceiling_dbtp=args.ceiling_dbtp)
+    result = render_chain(raw_src, spec, out, subtype=_AUDIO_SUFFIXES[out.suffix.lower()], progress=progress_to_stderr)
+    chain_written = write_text(chain_path, result.spec.dumps() + "\n")
+    master_m = analyze(out, progress=progress_to_stderr)  # the file as written, by the audit's meters
+
+    doc = {
+        "schema_version": SCHEMA_VERSION,
+        "master_path": str(out),
+        "chain_path": str(chain_written),
+        "spec": result.spec.to_json(),
+        "render": {
+            "loudness_iterations": result.loudness_iterations,
+            "limiter_max_reduction_db": result.limiter_max_reduction_db,
+            "limiter_mean_reduction_db": result.limiter_mean_reduction_db,
+            "safety_margin_db": result.safety_margin_db,
+        },
+        "master": _levels(master_m),
+        "raw": _levels(raw_m),
+        "reference": _levels(comparison.pretreat) if comparison is not None else None,
+    }
+    if args.json:
+        print_json(doc)
+        return 0
+    w = sys.stdout.write
+    w(f"Master of {raw_path.name}\n")
+    w("Chain:\n" + "\n".join(_spec_text(result.spec)) + "\n")
+    for note in result.spec.notes:
+        w(f"  - {note}\n")
+    cols = [("master", master_m), ("raw", raw_m)]
+    if comparison is not None:
+        cols.insert(1, ("pre-treat", comparison.pretreat))
+    w("\n" + f"{'':<22}" + "".join(f"{name:>14}" for name, _ in cols) + "\n")
+    rows = [
+        ("integrated loudness", lambda m: _fmt(m.loudness.integrated_lufs, "LUFS", 14)),
+        ("true peak", lambda m: _fmt(m.peaks.true_peak_dbtp, "dBTP", 14)),
+        ("PLR", lambda m: _fmt(m.dynamics.plr_db, "dB", 14)),
+        ("loudness range", lambda m: _fmt(m.loudness.loudness_range_lu, "LU", 14)),
+        ("clipped samples", lambda m: f"{m.peaks.clipped_samples:>14d}"),
+    ]
+    for label, f in rows:
+        w(f"{label:<22}" + "".join(f(m) for _, m in cols) + "\n")
+    w(
+        f"\nLimiter drive found in {result.loudness_iterations} loudness pass(es); "
+        f"peak limiting {result.limiter_max_reduction_db:.1f} dB, average {result.limiter_mean_reduction_db:.2f} dB.\n"
+    )
+    w(f"Master written to {out}\nChain written to {chain_written}\n")
+    return 0
