@@ -1,0 +1,353 @@
+"""Sample peak, true peak (ITU-R BS.1770-4 Annex 2), clipping, ceiling hits and DC, streamed.
+
+True peak
+---------
+The signal is oversampled with the 48-tap, 4-phase interpolating FIR of BS.1770-4 Annex 2
+(x4 below 88.2 kHz; x2 from 88.2 kHz up to 176.4 kHz, using phases 0 and 2 of the same filter, i.e.
+interpolated points a half sample apart; x1 — the samples themselves — from 176.4 kHz up) and the
+largest absolute value is the true peak. The Annex's filter is used in its causal form,
+``y[4n + p] = Σ_k h_p[k] x[n − k]``; the signal is zero before the start and after the end.
+
+Only part of the signal needs oversampling: an interpolated value is a weighted sum of the 12 samples
+around it, so ``|y| ≤ S · max|x over those 12 samples|`` with ``S = max_p Σ_k |h_p[k]|`` (2.02).
+The signal is cut into 64-sample chunks; a chunk whose bound cannot exceed both the running true
+peak and 0 dBTP (``S · chunk max ≤ min(running peak, 1)``) cannot change the true peak nor hold an
+over, so it is skipped. Chunks are measured in decreasing order of their bound (the loudest few first)
+so the running peak rises quickly. The answer is the same as oversampling everything
+(tests/analysis/test_peaks.py checks it).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+
+import numpy as np
+
+from ..units import gain_to_db
+from .model import PeaksResult
+
+__all__ = ["ANNEX2_PHASES", "oversampling_factor", "PeaksMeter", "PeaksResult", "true_peak", "sample_peak"]
+
+log = logging.getLogger(__name__)
+
+#: BS.1770-4 Annex 2, 48-tap 4x interpolating FIR, as published: phase p, tap k (multiplies x[n - k]).
+ANNEX2_PHASES = np.array(
+    [
+        [0.0017089843750, 0.0109863281250, -0.0196533203125, 0.0332031250000, -0.0594482421875, 0.1373291015625,
+         0.9721679687500, -0.1022949218750, 0.0476074218750, -0.0266113281250, 0.0148925781250, -0.0083007812500],
+        [-0.0291748046875, 0.0292968750000, -0.0517578125000, 0.0891113281250, -0.1665039062500, 0.4650878906250,
+         0.7797851562500, -0.2003173828125, 0.1015625000000, -0.0582275390625, 0.0330810546875, -0.0189208984375],
+        [-0.0189208984375, 0.0330810546875, -0.0582275390625, 0.1015625000000, -0.2003173828125, 0.7797851562500,
+         0.4650878906250, -0.1665039062500, 0.0891113281250, -0.0517578125000, 0.0292968750000, -0.0291748046875],
+        [-0.0083007812500, 0.0148925781250, -0.0266113281250, 0.0476074218750, -0.1022949218750, 0.9721679687500,
+         0.1373291015625, -0.0594482421875, 0.0332031250000, -0.0196533203125, 0.0109863281250, 0.0017089843750],
+    ]
+)  # fmt: skip
+
+_TAPS = ANNEX2_PHASES.shape[1]
+_HIST = _TAPS - 1
+_CHUNK = 64  # screening granularity (samples); must be >= _HIST
+#: Clipped run: 3+ equal consecutive samples within 0.1 dB of the file's sample peak and above -1 dBFS.
+CLIP_MIN_RUN = 3
+CLIP_NEAR_PEAK_DB = 0.1
+CLIP_FLOOR_DBFS = -1.0
+#: Ceiling hit: a local maximum of |x| within 0.3 dB of the file's sample peak.
+CEILING_NEAR_PEAK_DB = 0.3
+
+
+def _clip_threshold(peak: float) -> float:
+    """Smallest |x| a clipped run may hold: within 0.1 dB of the sample peak and above -1 dBFS."""
+    return max(peak * 10 ** (-CLIP_NEAR_PEAK_DB / 20), np.nextafter(10 ** (CLIP_FLOOR_DBFS / 20), np.inf))
+
+
+def oversampling_factor(rate_hz: int) -> int:
+    """BS.1770-4 Annex 2: x4 below 88.2 kHz, x2 below 176.4 kHz, x1 (no oversampling) above."""
+    if rate_hz < 88200:
+        return 4
+    if rate_hz < 176400:
+        return 2
+    return 1
+
+
+def _window_matrix(factor: int) -> np.ndarray | None:
+    """Phases as correlation weights over the window ``x[n-11 .. n]``: shape (factor, 12)."""
+    if factor == 1:
+        return None
+    phases = ANNEX2_PHASES if factor == 4 else ANNEX2_PHASES[[0, 2]]
+    return np.ascontiguousarray(phases[:, ::-1])
+
+
+class _TruePeak:
+    """Streaming true peak and inter-sample overs of every channel (see the module docstring)."""
+
+    def __init__(self, rate_hz: int, channels: int):
+        self.factor = oversampling_factor(rate_hz)
+        self.h = _window_matrix(self.factor)
+        self.channels = channels
+        self.bound_gain = float(np.abs(self.h).sum(axis=1).max()) if self.h is not None else 1.0
+        self.peak = np.zeros(channels)
+        self.overs = np.zeros(channels, dtype=np.int64)
+        self.last_over = np.full(channels, -2, dtype=np.int64)  # global position of the last over
+        self.tail = np.zeros((_HIST, channels))
+        self.done = 0  # positions (input samples) measured
+        self.samples_measured = 0  # positions actually oversampled (for profiling / tests)
+
+    def feed(self, block: np.ndarray, absblock: np.ndarray | None = None) -> None:
+        n = block.shape[0]
+        if n == 0:
+            return
+        if self.h is None:  # x1: the samples are the true peak
+            a = np.abs(block) if absblock is None else absblock
+            self._overs_x1(a)
+            np.maximum(self.peak, a.max(axis=0), out=self.peak)
+            self.done += n
+            return
+        ext = np.concatenate([self.tail, block], axis=0)
+        self._measure(ext, self.done, self.peak, self.overs, self.last_over)
+        self.tail = ext[-_HIST:].copy()
+        self.done += n
+
+    def _overs_x1(self, a: np.ndarray) -> None:
+        for c in range(self.channels):
+            pos = np.flatnonzero(a[:, c] > 1.0)
+            if pos.size:
+                self._count_overs(c, pos + self.done, self.overs, self.last_over)
+
+    @staticmethod
+    def _count_overs(c, pos, overs, last_over) -> None:
+        starts = np.count_nonzero(np.diff(pos) != 1) + (1 if pos[0] != last_over[c] + 1 else 0)
+        overs[c] += starts
+        last_over[c] = pos[-1]
+
+    def _values(self, ext_c: np.ndarray, q: np.ndarray) -> np.ndarray:
+        """Interpolated values at positions ``q`` (window ``ext_c[q : q + 12]``): shape (len(q), factor)."""
+        win = np.lib.stride_tricks.sliding_window_view(ext_c, _TAPS)[q]
+        return win @ self.h.T
+
+    def _measure(self, ext, origin, peak, overs, last_over) -> None:
+        """Measure positions ``origin .. origin + len(ext) - 12`` from ``ext`` (12 - 1 samples of history)."""
+        npos = ext.shape[0] - _HIST
+        a = np.abs(ext)
+        nk = -(-npos // _CHUNK)
+        nch = nk + 1  # (nk + 1) * _CHUNK >= npos + _CHUNK >= len(ext)
+        padded = np.zeros((nch * _CHUNK, a.shape[1]))
+        padded[: a.shape[0]] = a
+        cm = padded.reshape(nch, _CHUNK, a.shape[1]).max(axis=1)
+        bound = self.bound_gain * np.maximum(cm[:nk], cm[1 : nk + 1])
+        for c in range(a.shape[1]):
+            ks = np.flatnonzero(bound[:, c] > min(peak[c], 1.0))
+            if ks.size == 0:
+                continue
+            ks = ks[np.argsort(-bound[ks, c], kind="stable")]
+            marks = []
+            for batch in (ks[:4], ks[4:]):
+                batch = batch[bound[batch, c] > min(peak[c], 1.0)]
+                if batch.size == 0:
+                    continue
+                q = (batch[:, None] * _CHUNK + np.arange(_CHUNK)).ravel()
+                q = q[q < npos]
+                y = np.abs(self._values(ext[:, c], q))
+                self.samples_measured += q.size
+                ymax = y.max(axis=1)
+                peak[c] = max(peak[c], float(ymax.max()))
+                over = q[ymax > 1.0]
+                if over.size:
+                    marks.append(over)
+            if marks:
+                pos = np.sort(np.concatenate(marks)) + origin
+                self._count_overs(c, pos, overs, last_over)
+
+    def finish(self) -> tuple[np.ndarray, np.ndarray]:
+        """(true peak per channel, linear; overs per channel), including the filter's decay past the end."""
+        peak, overs, last = self.peak.copy(), self.overs.copy(), self.last_over.copy()
+        if self.h is not None and self.done:
+            ext = np.concatenate([self.tail, np.zeros((_HIST, self.channels))], axis=0)
+            self._measure(ext, self.done, peak, overs, last)
+        return peak, overs
+
+
+def _oversample_all(samples: np.ndarray, rate_hz: int) -> np.ndarray:
+    """Every interpolated value, no screening (reference for tests): shape ((frames + 11) * factor, ch)."""
+    x = np.asarray(samples, dtype=np.float64)
+    h = _window_matrix(oversampling_factor(rate_hz))
+    if h is None:
+        return x.copy()
+    ext = np.concatenate([np.zeros((_HIST, x.shape[1])), x, np.zeros((_HIST, x.shape[1]))], axis=0)
+    out = []
+    for c in range(x.shape[1]):
+        win = np.lib.stride_tricks.sliding_window_view(ext[:, c], _TAPS)
+        out.append((win @ h.T).ravel())
+    return np.stack(out, axis=1)
+
+
+def true_peak(samples: np.ndarray, rate: int) -> np.ndarray:
+    """True peak of each channel of a whole ``(frames, channels)`` array, dBTP (BS.1770-4 Annex 2).
+
+    ``-inf`` for a silent channel. A 1-D array is taken as mono.
+    """
+    x = np.asarray(samples, dtype=np.float64)
+    if x.ndim == 1:
+        x = x[:, None]
+    tp = _TruePeak(rate, x.shape[1])
+    tp.feed(np.nan_to_num(x, nan=0.0, posinf=0.0, neginf=0.0))
+    return np.asarray(gain_to_db(tp.finish()[0]), dtype=float).reshape(-1)
+
+
+def sample_peak(samples: np.ndarray) -> np.ndarray:
+    """Sample peak of each channel, dBFS."""
+    x = np.asarray(samples, dtype=np.float64)
+    if x.ndim == 1:
+        x = x[:, None]
+    return np.asarray(gain_to_db(np.abs(x).max(axis=0)), dtype=float).reshape(-1)
+
+
+class PeaksMeter:
+    """Streaming peaks meter: sample and true peak, clipped runs, inter-sample overs, ceiling hits, DC.
+
+    Also accumulates the sum of squares and the sum of every channel (:attr:`mean_square`,
+    for ``DynamicsResult.rms_dbfs``). Feed consecutive ``(frames, channels)`` float64 blocks of any
+    size; the results do not depend on the block sizes.
+
+    Parameters
+    ----------
+    rate_hz : int
+        Sample rate in Hz.
+    channels : int
+    """
+
+    def __init__(self, rate_hz: int, channels: int):
+        self.rate_hz = int(rate_hz)
+        self.channels = int(channels)
+        self.frames = 0
+        self.nonfinite_samples = 0  # set by analyze()
+        self._peak = np.zeros(channels)
+        self._sum = np.zeros(channels)
+        self._sumsq = np.zeros(channels)
+        self._tp = _TruePeak(self.rate_hz, self.channels)
+        # ceiling hits: candidate local maxima values (pruned as the running peak grows)
+        self._hits: list[np.ndarray] = []
+        self._prev_abs = np.zeros(channels)  # |x| of the last sample fed
+        self._pending_hit = np.full(channels, -1.0)  # last sample, a local max if the next is not larger
+        # clipped runs: (|value|, length) of finished runs of >= 3 samples, and the open run per channel
+        self._runs: list[np.ndarray] = []
+        self._open_val = np.zeros(channels)
+        self._open_len = np.zeros(channels, dtype=np.int64)
+
+    @property
+    def mean_square(self) -> float:
+        """Mean of x**2 over every sample of every channel (nan before any sample)."""
+        if self.frames == 0:
+            return math.nan
+        return float(self._sumsq.sum() / (self.frames * self.channels))
+
+    def feed(self, block: np.ndarray) -> None:
+        """Add the next ``(frames, channels)`` float64 block (non-finite samples already zeroed)."""
+        n = block.shape[0]
+        if n == 0:
+            return
+        a = np.abs(block)
+        np.maximum(self._peak, a.max(axis=0), out=self._peak)
+        self._sum += block.sum(axis=0)
+        self._sumsq += np.einsum("ij,ij->j", block, block)
+        self._tp.feed(block, a)
+        top = float(self._peak.max())
+        hit_thr = max(top * 10 ** (-CEILING_NEAR_PEAK_DB / 20), np.finfo(float).tiny)
+        clip_thr = _clip_threshold(top)
+        for c in range(self.channels):
+            ac = a[:, c]
+            cand = np.flatnonzero(ac >= hit_thr)
+            self._ceiling(c, ac, cand, hit_thr, n)
+            self._clips(c, block[:, c], cand[ac[cand] >= clip_thr] if cand.size else cand, n)
+            self._prev_abs[c] = ac[-1]
+        self._prune(hit_thr, clip_thr)
+        self.frames += n
+
+    def _ceiling(self, c: int, ac: np.ndarray, cand: np.ndarray, thr: float, n: int) -> None:
+        found = []
+        pend = self._pending_hit[c]
+        if pend >= 0.0:  # last sample of the previous block rose into a maximum: is the next one lower?
+            if pend >= ac[0]:
+                found.append(np.array([pend]))
+            self._pending_hit[c] = -1.0
+        if cand.size:
+            left = np.where(cand > 0, ac[cand - 1], self._prev_abs[c])
+            rising = ac[cand] > left
+            last = cand == n - 1
+            right = ac[np.minimum(cand + 1, n - 1)]
+            hit = rising & ~last & (ac[cand] >= right)
+            if hit.any():
+                found.append(ac[cand[hit]])
+            if last[-1] and rising[-1]:
+                self._pending_hit[c] = ac[n - 1]
+        if found:
+            self._hits.append(np.concatenate(found))
+
+    def _clips(self, c: int, xc: np.ndarray, idx: np.ndarray, n: int) -> None:
+        open_len, open_val = self._open_len[c], self._open_val[c]
+        if idx.size == 0:
+            if open_len:
+                self._close_run(open_val, open_len)
+            self._open_len[c] = 0
+            return
+        v = xc[idx]
+        brk = np.ones(idx.size, dtype=bool)
+        brk[1:] = (np.diff(idx) != 1) | (v[1:] != v[:-1])
+        starts = np.flatnonzero(brk)
+        lengths = np.diff(np.append(starts, idx.size))
+        vals = v[starts]
+        if open_len:
+            if idx[0] == 0 and vals[0] == open_val:
+                lengths[0] += open_len
+            else:
+                self._close_run(open_val, open_len)
+        if idx[-1] == n - 1:  # the last run may continue in the next block
+            self._open_val[c], self._open_len[c] = vals[-1], lengths[-1]
+            vals, lengths = vals[:-1], lengths[:-1]
+        else:
+            self._open_len[c] = 0
+        keep = lengths >= CLIP_MIN_RUN
+        if keep.any():
+            self._runs.append(np.stack([np.abs(vals[keep]), lengths[keep].astype(float)], axis=1))
+
+    def _close_run(self, val: float, length: int) -> None:
+        if length >= CLIP_MIN_RUN:
+            self._runs.append(np.array([[abs(val), float(length)]]))
+
+    def _prune(self, hit_thr: float, clip_thr: float) -> None:
+        if len(self._hits) > 64:
+            h = np.concatenate(self._hits)
+            self._hits = [h[h >= hit_thr]]
+        if len(self._runs) > 64:
+            r = np.concatenate(self._runs, axis=0)
+            self._runs = [r[r[:, 0] >= clip_thr]]
+
+    def result(self) -> PeaksResult:
+        """The peaks of everything fed so far."""
+        tp, overs = self._tp.finish()
+        top = float(self._peak.max()) if self.channels else 0.0
+        hits = list(self._hits)
+        hits.append(self._pending_hit[self._pending_hit >= 0.0])  # a maximum on the very last sample
+        h = np.concatenate(hits) if hits else np.zeros(0)
+        n_hits = int(np.count_nonzero(h >= top * 10 ** (-CEILING_NEAR_PEAK_DB / 20))) if top > 0 else 0
+        runs = list(self._runs)
+        for c in range(self.channels):
+            if self._open_len[c] >= CLIP_MIN_RUN:
+                runs.append(np.array([[abs(self._open_val[c]), float(self._open_len[c])]]))
+        r = np.concatenate(runs, axis=0) if runs else np.zeros((0, 2))
+        r = r[r[:, 0] >= _clip_threshold(top)]
+        minutes = self.frames / self.rate_hz / 60.0
+        with np.errstate(invalid="ignore", divide="ignore"):
+            dc = np.abs(self._sum / self.frames) if self.frames else np.full(self.channels, math.nan)
+        return PeaksResult(
+            sample_peak_dbfs=float(gain_to_db(top)),
+            true_peak_dbtp=float(gain_to_db(float(tp.max()))),
+            channel_sample_peak_dbfs=tuple(float(v) for v in gain_to_db(self._peak)),
+            channel_true_peak_dbtp=tuple(float(v) for v in gain_to_db(tp)),
+            clipped_samples=int(r[:, 1].sum()),
+            clip_runs=int(r.shape[0]),
+            intersample_overs=int(overs.sum()),
+            ceiling_hits_per_min=n_hits / minutes if minutes > 0 else math.nan,
+            dc_offset_dbfs=tuple(float(v) for v in gain_to_db(dc)),
+            nonfinite_samples=int(self.nonfinite_samples),
+        )

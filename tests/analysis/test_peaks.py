@@ -1,0 +1,215 @@
+"""Peaks meter: BS.1770-4 Annex 2 true peak (EBU Tech 3341 cases 15-23 as sines), the exact
+screening shortcut, clipping runs, inter-sample overs, ceiling hits, DC."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from masteraid.analysis.peaks import (
+    ANNEX2_PHASES,
+    PeaksMeter,
+    _oversample_all,
+    _TruePeak,
+    oversampling_factor,
+    sample_peak,
+    true_peak,
+)
+from tests.signals import music_like, sine, white_noise
+
+
+def run(x, rate, block=None):
+    m = PeaksMeter(rate, x.shape[1])
+    step = block or x.shape[0]
+    for i in range(0, x.shape[0], step):
+        m.feed(x[i : i + step])
+    return m.result()
+
+
+def tone(freq, peak_db, seconds, rate, phase_deg, channels=2):
+    """A sine with 5 ms raised-cosine fades (an abrupt start is a step, whose interpolation overshoots)."""
+    x = sine(freq, peak_db, seconds, rate, channels, phase=math.radians(phase_deg))
+    n = int(0.005 * rate)
+    ramp = 0.5 - 0.5 * np.cos(np.pi * np.arange(n) / n)
+    x[:n] *= ramp[:, None]
+    x[-n:] *= ramp[::-1, None]
+    return x
+
+
+def test_annex2_filter_is_the_published_one():
+    # DC gains of the published phases (1.0016 and 0.9730); phases 0/3 and 1/2 mirror each other
+    np.testing.assert_allclose(ANNEX2_PHASES.sum(axis=1), [1.0015869, 0.9730225, 0.9730225, 1.0015869], atol=1e-6)
+    np.testing.assert_array_equal(ANNEX2_PHASES[0], ANNEX2_PHASES[3][::-1])
+    np.testing.assert_array_equal(ANNEX2_PHASES[1], ANNEX2_PHASES[2][::-1])
+    assert ANNEX2_PHASES[0, 6] == 0.9721679687500
+
+
+def test_oversampling_factors():
+    assert [oversampling_factor(r) for r in (44100, 48000, 88200, 96000, 176400, 192000)] == [4, 4, 2, 2, 1, 1]
+
+
+# ---------------------------------------------- EBU Tech 3341 true-peak cases 15-23 (as sines)
+# Sines at fs/4, fs/6, fs/8 whose phase puts the crests between samples: the true peak is the
+# sine's amplitude while the sample peak is lower. Tolerance +0.2 / -0.4 dB (Tech 3341).
+
+TP_CASES = [
+    # (case, freq as a fraction of fs, amplitude dBFS, phase deg, expected dBTP)
+    (15, 1 / 4, -6.0, 0.0, -6.0),
+    (16, 1 / 4, -6.0, 45.0, -6.0),
+    (17, 1 / 6, -6.0, 60.0, -6.0),
+    (18, 1 / 8, -6.0, 67.5, -6.0),
+    (19, 1 / 4, 3.0, 45.0, 3.0),
+    (20, 1 / 4, 0.0, 45.0, 0.0),
+    (21, 1 / 6, 0.0, 60.0, 0.0),
+    (22, 1 / 8, 0.0, 67.5, 0.0),
+    (23, 1 / 8, 0.0, 22.5, 0.0),
+]
+
+
+@pytest.mark.parametrize("case,frac,amp,phase,expected", TP_CASES)
+@pytest.mark.parametrize("rate", (48000, 44100))
+def test_tech3341_true_peak_cases(case, frac, amp, phase, expected, rate):
+    x = tone(frac * rate, amp, 1.0, rate, phase)
+    r = run(x, rate, block=4000)
+    assert expected - 0.4 <= r.true_peak_dbtp <= expected + 0.2, f"Tech 3341 case {case}: {r.true_peak_dbtp:.3f}"
+
+
+def test_true_peak_above_sample_peak_for_intersample_crest():
+    rate = 48000
+    x = tone(rate / 4, 0.0, 1.0, rate, 45.0)  # samples at +-0.707 (-3.01 dBFS), crests at 0 dBTP
+    r = run(x, rate)
+    assert r.sample_peak_dbfs == pytest.approx(-3.01, abs=0.01)
+    assert r.true_peak_dbtp == pytest.approx(0.0, abs=0.2)
+
+
+@pytest.mark.parametrize("rate", (44100, 96000, 192000))
+def test_low_frequency_sine_true_peak_equals_amplitude(rate):
+    r = run(tone(997, -1.0, 1.0, rate, 10.0), rate)
+    assert r.true_peak_dbtp == pytest.approx(-1.0, abs=0.02)
+    assert r.sample_peak_dbfs == pytest.approx(-1.0, abs=0.02)
+
+
+# ------------------------------------------------------ the screening shortcut is exact
+
+
+@pytest.mark.parametrize("rate", (44100, 48000, 96000, 192000))
+@pytest.mark.parametrize("block", (1, 999, 4801, 65536))
+def test_screened_true_peak_equals_full_oversampling(rate, block):
+    seconds = 0.3 if block == 1 else 4.0
+    x = music_like(seconds, rate, 2, level_db=-14, seed=5)
+    x[rate // 10 : rate // 10 + 50] *= 3.0  # a burst of inter-sample overs
+    full = _oversample_all(x, rate)
+    tp = _TruePeak(rate, 2)
+    for i in range(0, x.shape[0], block):
+        tp.feed(x[i : i + block])
+    peak, overs = tp.finish()
+    np.testing.assert_allclose(peak, np.abs(full).max(axis=0), rtol=1e-12, atol=0)
+    # overs: runs of input-sample periods in which some interpolated value exceeds 1
+    f = max(oversampling_factor(rate), 1)
+    marked = (np.abs(full) > 1.0).reshape(-1, f, 2).any(axis=1)
+    expected = [int(np.count_nonzero(np.diff(np.r_[0, marked[:, c].astype(int)]) == 1)) for c in range(2)]
+    np.testing.assert_array_equal(overs, expected)
+    if block == 65536 and rate < 176400:
+        assert tp.samples_measured < 0.7 * x.size  # most of the signal was not oversampled
+
+
+def test_true_peak_helper_per_channel():
+    rate = 48000
+    x = np.concatenate([tone(1000, -3.0, 1.0, rate, 0.0, 1), tone(rate / 4, -6.0, 1.0, rate, 45.0, 1)], axis=1)
+    tp = true_peak(x, rate)
+    assert tp.shape == (2,)
+    assert tp[0] == pytest.approx(-3.0, abs=0.05)
+    assert tp[1] == pytest.approx(-6.0, abs=0.2)
+    assert true_peak(np.zeros((1000, 2)), rate).tolist() == [-math.inf, -math.inf]
+    np.testing.assert_allclose(sample_peak(x), [-3.0, -9.01], atol=0.01)
+
+
+# --------------------------------------------------------------------- clipping and overs
+
+
+def clipped_sine(rate, seconds, drive=2.0, ceiling=0.95):
+    x = sine(100, 0.0, seconds, rate, 2) * drive
+    return np.clip(x, -ceiling, ceiling)
+
+
+@pytest.mark.parametrize("block", (7, 1000, 65536))
+def test_clipped_runs_counted_once_across_blocks(block):
+    rate = 48000
+    x = clipped_sine(rate, 0.5)
+    r = run(x, rate, block=block)
+    # 100 Hz for 0.5 s: 50 positive and 50 negative flat tops per channel (the first starts at t = 0+)
+    runs_per_ch = 100
+    assert r.clip_runs == 2 * runs_per_ch
+    expected = int(np.count_nonzero(np.abs(x) >= 0.95))
+    assert r.clipped_samples == expected
+    assert r.sample_peak_dbfs == pytest.approx(20 * math.log10(0.95), abs=1e-9)
+
+
+def test_no_clip_runs_for_an_unclipped_or_quiet_or_short_hold():
+    rate = 48000
+    assert run(sine(100, -0.1, 1.0, rate), rate).clip_runs == 0
+    assert run(clipped_sine(rate, 0.5, ceiling=0.5), rate).clip_runs == 0  # below -1 dBFS
+    x = np.zeros((1000, 1))
+    x[100:102] = 0.99  # two samples only
+    x[500:503] = -0.99  # three: one run
+    r = run(x, rate, block=501)
+    assert (r.clip_runs, r.clipped_samples) == (1, 3)
+
+
+def test_intersample_overs_are_events():
+    rate = 48000
+    x = np.zeros((rate, 1))
+    burst = sine(rate / 4, 2.0, 0.01, rate, 1, phase=math.pi / 4)  # samples at -1.0 dBFS, crests at +2 dBTP
+    x[1000 : 1000 + burst.shape[0]] = burst
+    x[30000 : 30000 + burst.shape[0]] = burst
+    r = run(x, rate, block=1234)
+    assert r.true_peak_dbtp == pytest.approx(2.0, abs=0.2)
+    assert r.sample_peak_dbfs < 0.0
+    # each crest of each burst is a separate event: 2 bursts x (0.01 s x 12 kHz x 2 crests)
+    assert r.intersample_overs == pytest.approx(2 * 240, abs=4)
+    assert run(sine(1000, -0.5, 1.0, rate), rate).intersample_overs == 0
+
+
+def test_ceiling_hits_per_minute():
+    rate = 48000
+    # a limiter-like ceiling: 100 Hz clipped -> two flat tops per cycle per channel = 400 hits/s
+    r = run(clipped_sine(rate, 3.0), rate, block=777)
+    assert r.ceiling_hits_per_min == pytest.approx(400 * 60, rel=0.01)
+    # noise: few samples are within 0.3 dB of the loudest one
+    r = run(white_noise(-20, 10.0, rate), rate)
+    assert r.ceiling_hits_per_min < 60
+
+
+def test_dc_offset_and_mean_square():
+    rate = 48000
+    x = sine(1000, -6.0, 1.0, rate, 2) + np.array([0.01, 0.0])
+    m = PeaksMeter(rate, 2)
+    m.feed(x[:10000])
+    m.feed(x[10000:])
+    r = m.result()
+    assert r.dc_offset_dbfs[0] == pytest.approx(-40.0, abs=0.01)
+    assert r.dc_offset_dbfs[1] < -200
+    expected_ms = (10 ** (-6 / 10) / 2 * 2 + 0.01**2) / 2
+    assert m.mean_square == pytest.approx(expected_ms, rel=1e-3)
+
+
+def test_silence():
+    r = run(np.zeros((48000, 2)), 48000)
+    assert r.sample_peak_dbfs == -math.inf and r.true_peak_dbtp == -math.inf
+    assert (r.clip_runs, r.intersample_overs, r.ceiling_hits_per_min) == (0, 0, 0.0)
+    assert r.dc_offset_dbfs == (-math.inf, -math.inf)
+
+
+@pytest.mark.parametrize("block", (1, 999, 4801))
+def test_streaming_equals_whole(block):
+    rate = 44100
+    x = music_like(1.0, rate, 2, level_db=-10, seed=2)
+    x = np.clip(x, -0.9, 0.9)
+    a, b = run(x, rate), run(x, rate, block=block)
+    assert a.true_peak_dbtp == pytest.approx(b.true_peak_dbtp, abs=1e-12)
+    assert a.channel_true_peak_dbtp == pytest.approx(b.channel_true_peak_dbtp, abs=1e-12)
+    assert (a.clip_runs, a.clipped_samples, a.intersample_overs) == (b.clip_runs, b.clipped_samples, b.intersample_overs)
+    assert a.ceiling_hits_per_min == b.ceiling_hits_per_min
+    assert a.dc_offset_dbfs == pytest.approx(b.dc_offset_dbfs, rel=1e-9)
