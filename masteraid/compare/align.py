@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
+from scipy.signal import butter, sosfilt
 
 from ..errors import MismatchError
 from .model import Alignment
@@ -32,6 +33,13 @@ MIN_CORRELATION = 0.3
 _COARSE_RATE_HZ = 6000
 _COARSE_WINDOW_S = 30.0
 _FINE_WINDOW_S = 2.0
+#: Both signals are high-passed here before correlating: infrasonic drift and DC correlate by chance.
+_HIGHPASS_HZ = 40.0
+
+
+def _highpass(x: np.ndarray, rate: float) -> np.ndarray:
+    sos = butter(2, _HIGHPASS_HZ, "highpass", fs=rate, output="sos")
+    return sosfilt(sos, x)
 
 
 def _mono(x: np.ndarray) -> np.ndarray:
@@ -89,8 +97,8 @@ def align(raw: np.ndarray, pretreat: np.ndarray, rate: int, *, max_lag_s: float 
     """
     r, p = _mono(raw), _mono(pretreat)
     factor = max(1, int(rate // _COARSE_RATE_HZ))
-    rd, pd = _decimate_mean(r, factor), _decimate_mean(p, factor)
     crate = rate / factor
+    rd, pd = _highpass(_decimate_mean(r, factor), crate), _highpass(_decimate_mean(p, factor), crate)
     max_lag = int(np.ceil(max_lag_s * crate))
     length = int(min(rd.shape[0], _COARSE_WINDOW_S * crate))
     start = max(0, (rd.shape[0] - length) // 2)
@@ -114,7 +122,6 @@ def align(raw: np.ndarray, pretreat: np.ndarray, rate: int, *, max_lag_s: float 
     else:
         s0 = start * factor
     s0 = min(s0, r.shape[0] - win)
-    x = r[s0 : s0 + win]
     center = k0 * factor
     lags = np.arange(center - 2 * factor, center + 2 * factor + 1)
     lo = s0 + lags[0]
@@ -122,6 +129,10 @@ def align(raw: np.ndarray, pretreat: np.ndarray, rate: int, *, max_lag_s: float 
     a, b = max(lo, 0), min(lo + ext.shape[0], p.shape[0])
     if b > a:
         ext[a - lo : b - lo] = p[a:b]
+    # the same filter on both, started early enough to settle: no lag bias
+    pre = min(s0, lags.shape[0] + int(0.1 * rate))
+    x = _highpass(r[s0 - pre : s0 + win], rate)[pre:]
+    ext = _highpass(np.concatenate((np.zeros(pre), ext)), rate)[pre:]
     frames = sliding_window_view(ext, win)  # (n_lags, win), a view
     dots = frames @ x
     energies = np.einsum("ij,ij->i", frames, frames)
