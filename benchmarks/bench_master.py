@@ -48,9 +48,9 @@ TRACKS = [
 #: The pre-treat: a heavy bus chain, ending in a boost into a hard clipper (flat tops above -1 dBTP).
 PRETREAT_FILTERS = (
     "bass=g=3:f=90:w=0.7,treble=g=2.5:f=7000:w=0.7,equalizer=f=450:t=q:w=1.2:g=-2.5,"
-    "acompressor=threshold=0.1:ratio=3:attack=8:release=120:makeup=2.5,"
-    "alimiter=limit=0.89:level_in=2.2:attack=3:release=40:level=disabled,"
-    "volume=2.5dB,asoftclip=type=hard"
+    "acompressor=threshold=0.1:ratio=3:attack=8:release=120:makeup=2,"
+    "alimiter=limit=0.89:level_in=1.8:attack=3:release=40:level=disabled,"
+    "volume=2dB,asoftclip=type=hard"
 )
 
 
