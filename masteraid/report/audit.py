@@ -150,9 +150,9 @@ def _num(x, unit: str = "", *, fmt: str = "{:.1f}", signed: bool = False) -> str
     return f"{text} {unit}".rstrip()
 
 
-def _per_channel(values, unit: str) -> str:
+def _per_channel(values, unit: str, *, signed: bool = False) -> str:
     labels = ("L", "R") if len(values) == 2 else tuple(str(i + 1) for i in range(len(values)))
-    return ", ".join(f"{lab} {_num(v, unit)}" for lab, v in zip(labels, values))
+    return ", ".join(f"{lab} {_num(v, unit, signed=signed)}" for lab, v in zip(labels, values))
 
 
 def _duration(seconds: float) -> str:
@@ -239,8 +239,8 @@ def render_audit_text(m: Measurements, findings: Sequence[Finding]) -> str:
         _row("Max short-term", _num(ld.max_short_term_lufs, "LUFS")),
         "",
         "Peaks",
-        _row("True peak", _num(pk.true_peak_dbtp, "dBTP", signed=True), _per_channel(pk.channel_true_peak_dbtp, "")),
-        _row("Sample peak", _num(pk.sample_peak_dbfs, "dBFS", signed=True), _per_channel(pk.channel_sample_peak_dbfs, "")),
+        _row("True peak", _num(pk.true_peak_dbtp, "dBTP", signed=True), _per_channel(pk.channel_true_peak_dbtp, "", signed=True)),
+        _row("Sample peak", _num(pk.sample_peak_dbfs, "dBFS", signed=True), _per_channel(pk.channel_sample_peak_dbfs, "", signed=True)),
         _row("Clipped runs", str(pk.clip_runs), f"{pk.clipped_samples} samples"),
         _row("Inter-sample overs", str(pk.intersample_overs)),
         _row("Peaks at the ceiling", _num(pk.ceiling_hits_per_min, "/min", fmt="{:.0f}")),
