@@ -77,7 +77,37 @@ def test_parseval_band_limited_noise(rate):
     r = measure(x, rate)
     total_db = 10 * math.log10(np.mean(x**2))
     bands_db = 10 * math.log10(np.sum(10 ** (r.band_levels_db / 10)))
-    assert bands_db == pytest.approx(total_db, abs=0.05)
+    assert bands_db == pytest.approx(total_db, abs=0.02)
+
+
+@pytest.mark.parametrize("length", [RATE // 10, 2 * RATE + 12345])
+def test_parseval_exact_for_any_signal(length):
+    # every sample has weight exactly 1, so the bins (not only the bands) sum to the mean square;
+    # a 25 Hz .. 20 kHz band-limited click train has almost all of its power inside the bands
+    x = np.zeros((length, 2))
+    x[::997, 0] = 1.0
+    x[5::1499, 1] = -0.5
+    sos = signal.butter(6, [60, 12000], btype="band", fs=RATE, output="sos")
+    x = signal.sosfilt(sos, x, axis=0)
+    r = measure(x, block=4801)
+    bands_db = 10 * math.log10(np.sum(10 ** (r.band_levels_db / 10)))
+    assert bands_db == pytest.approx(10 * math.log10(np.mean(x**2)), abs=0.02)
+
+
+@pytest.mark.parametrize("where", [0.1, 0.3405, 0.5, 0.6826, 1.1])  # seconds; frames are 0.683 s
+def test_a_click_counts_the_same_wherever_it_falls(where):
+    # the power-complementary window weighs every sample 1: a lone click's band powers do not
+    # depend on its position relative to the frames (with Hann at 50 % they would swing by 3 dB)
+    x = np.zeros((2 * RATE, 1))
+    x[int(where * RATE)] = 1.0
+    r = measure(x)
+    # a unit impulse has a flat spectrum: each one-sided bin holds 2 / (N * frames) of power
+    n = frame_length(RATE)
+    freqs = np.arange(n // 2 + 1) * RATE / n
+    lo, hi = r.bands_hz * 10**-0.05, r.bands_hz * 10**0.05
+    bins = np.array([np.count_nonzero((freqs >= a) & (freqs < b)) for a, b in zip(lo, hi)])
+    expected = 10 * np.log10(2 * bins / (n * x.shape[0]))
+    np.testing.assert_allclose(r.band_levels_db, expected, atol=0.01)
 
 
 def test_silence():
@@ -86,12 +116,18 @@ def test_silence():
     assert math.isnan(r.tilt_db_per_octave)
 
 
-def test_dc_is_in_no_band():
-    r = measure(np.full((RATE * 2, 2), 0.5))
-    # DC (mean square 0.25 = -6 dB) is in no band: only Hann side-lobe leakage reaches 25 Hz
-    # (17 bins away: about -87 dB re the DC power); 1 kHz and up is at the float32 floor
-    assert np.max(r.band_levels_db) < -85
-    assert np.max(r.band_levels_db[16:]) < -140
+def test_dc_is_in_no_band_only_its_edges_are():
+    # DC itself (mean square a^2 = -6 dB) is below every band. What shows is the file's start and
+    # end, two steps of height a (the file is measured as if played from and into silence): their
+    # energy density 2 a^2 / (2 pi f)^2, spread over T seconds, puts
+    # a^2 / (pi^2 T) * (1/lo - 1/hi) in a band [lo, hi) -- about -39 dB at 25 Hz for T = 2 s
+    a, seconds = 0.5, 2.0
+    r = measure(np.full((int(RATE * seconds), 2), a))
+    lo, hi = r.bands_hz * 10**-0.05, r.bands_hz * 10**0.05
+    expected = 10 * np.log10(a**2 / (math.pi**2 * seconds) * (1 / lo - 1 / hi))
+    # (up to 5 kHz; higher, the sampled step's spectrum exceeds the continuous one)
+    np.testing.assert_allclose(r.band_levels_db[:24], expected[:24], atol=0.5)
+    assert np.max(r.band_levels_db) < -35
 
 
 def test_shorter_than_one_frame():
