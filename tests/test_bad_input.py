@@ -189,6 +189,12 @@ def test_cli_audit_bad_input_exits_1_with_one_line(tmp_path, capsys, make, exc, 
     _one_line_error(capsys, pattern)
 
 
+@pytest.mark.parametrize("make, pattern", AT_READ, ids=[m.__name__ for m, _ in AT_READ])
+def test_cli_audit_damaged_flac_exits_1(tmp_path, capsys, make, pattern):
+    assert main(["audit", str(make(tmp_path)), "--json"]) == 1
+    _one_line_error(capsys, pattern)
+
+
 def test_cli_missing_report_folder_is_checked_first(tmp_path, capsys):
     # the report folder is checked before the file is even opened (nothing is measured in vain)
     assert main(["audit", str(missing(tmp_path)), "--report", str(tmp_path / "no folder")]) == 1

@@ -65,3 +65,124 @@ def test_json_document_series_on_request():
     m = clean()
     doc = json.loads(dumps(audit_document(m, audit.check(m), include_series=True)))
     assert doc["loudness"]["momentary_lufs"] == [-20.0] * 10
+
+
+# ------------------------------------------------------------------ the command, on real files
+
+RATE = 48000
+
+
+def _audit_json(capsys, path, *extra):
+    code = main(["audit", str(path), "--json", *extra])
+    out, err = capsys.readouterr()
+    return code, json.loads(out), err
+
+
+def _codes(doc):
+    return [f["code"] for f in doc["findings"]]
+
+
+def test_cli_json_of_a_sine(tmp_path, capsys):
+    # EBU/BS.1770: a stereo 1 kHz sine at -23 dBFS peak reads -23.0 LUFS
+    p = tmp_path / "sine.wav"
+    write(p, sine(1000.0, -23.0, 5.0, RATE), RATE, subtype="FLOAT")
+    code, doc, _ = _audit_json(capsys, p)
+    assert code == 0
+    assert doc["schema_version"] >= 1
+    assert doc["file"]["path"] == str(p) and doc["file"]["sample_rate_hz"] == RATE
+    assert doc["file"]["channels"] == 2 and doc["file"]["frames"] == 5 * RATE
+    assert doc["file"]["duration_s"] == pytest.approx(5.0) and doc["file"]["format"] == "WAV"
+    assert doc["file"]["subtype"] == "FLOAT"
+    assert doc["loudness"]["integrated_lufs"] == pytest.approx(-23.0, abs=0.1)
+    assert doc["peaks"]["sample_peak_dbfs"] == pytest.approx(-23.0, abs=0.01)
+    assert doc["peaks"]["true_peak_dbtp"] == pytest.approx(-23.0, abs=0.1)
+    assert doc["peaks"]["clipped_samples"] == 0
+    assert doc["dynamics"]["crest_factor_db"] == pytest.approx(3.01, abs=0.05)
+    assert doc["stereo"]["correlation"] == pytest.approx(1.0, abs=1e-6)
+    assert "momentary_lufs" not in doc["loudness"] and "short_term_lufs" not in doc["loudness"]
+    assert len(doc["spectrum"]["bands_hz"]) == len(doc["spectrum"]["band_levels_db"])
+    assert {"leading_silence_s", "tail_cut"} <= set(doc["edges"])
+    for f in doc["findings"]:
+        assert set(f) == {"severity", "code", "message", "value", "unit"}
+
+
+def test_cli_silence_is_null_and_one_finding(tmp_path, capsys):
+    p = tmp_path / "silence.wav"
+    write(p, np.zeros((3 * RATE, 2)), RATE)
+    code, doc, _ = _audit_json(capsys, p)
+    assert code == 0  # measured; findings only change the exit code with --strict
+    assert doc["loudness"]["integrated_lufs"] is None
+    assert doc["peaks"]["true_peak_dbtp"] is None and doc["peaks"]["sample_peak_dbfs"] is None
+    assert _codes(doc) == ["silent"]
+    assert main(["audit", str(p), "--strict"]) == 3
+    capsys.readouterr()
+
+
+def test_cli_strict_exit_codes(tmp_path, capsys):
+    good = tmp_path / "good.wav"
+    write(good, music_like(8.0, RATE, level_db=-24.0), RATE, subtype="FLOAT")
+    code, doc, _ = _audit_json(capsys, good, "--strict")
+    assert code == 0, _codes(doc)
+    assert not any(f["severity"] == "error" for f in doc["findings"])
+    loud = tmp_path / "clipped.wav"
+    x = np.clip(music_like(8.0, RATE, level_db=-6.0), -1.0, 1.0)
+    write(loud, x, RATE, subtype="PCM_24")
+    code, doc, _ = _audit_json(capsys, loud, "--strict")
+    assert code == 3
+    assert "clipping" in _codes(doc) and "true_peak_over" in _codes(doc)
+    assert main(["audit", str(loud)]) == 0  # without --strict the same file exits 0
+    capsys.readouterr()
+
+
+def test_cli_text_output_and_report_never_overwrites(tmp_path, capsys):
+    p = tmp_path / "My Song.wav"
+    write(p, music_like(6.0, RATE, level_db=-22.0), RATE)
+    reports = tmp_path / "reports"
+    reports.mkdir()
+    assert main(["audit", str(p), "--report", str(reports)]) == 0
+    out, err = capsys.readouterr()
+    assert out.startswith("MasterAid audit: My Song.wav") and "Verdict" in out
+    first = reports / "My Song - audit.txt"
+    assert first.read_text(encoding="utf-8") == out
+    first.write_text("edited by the engineer", encoding="utf-8")
+    assert main(["audit", str(p), "--report", str(reports), "--json"]) == 0
+    out, err = capsys.readouterr()
+    json.loads(out)  # stdout stays pure JSON; the report note goes to stderr
+    assert "My Song - audit (2).txt" in err
+    assert first.read_text(encoding="utf-8") == "edited by the engineer"
+    assert (reports / "My Song - audit (2).txt").read_text(encoding="utf-8").startswith("MasterAid audit")
+
+
+def test_cli_short_file_loudness_undefined(tmp_path, capsys):
+    p = tmp_path / "blip.wav"
+    write(p, sine(1000.0, -12.0, 0.25, RATE), RATE)
+    code, doc, _ = _audit_json(capsys, p)
+    assert code == 0
+    assert doc["loudness"]["integrated_lufs"] is None
+    assert "loudness_undefined" in _codes(doc)
+
+
+def test_cli_nan_samples(tmp_path, capsys):
+    x = music_like(4.0, RATE, level_db=-22.0)
+    x[1000:1010, 0] = np.nan
+    x[5000, 1] = np.inf
+    p = tmp_path / "blown.wav"
+    write(p, x, RATE, subtype="FLOAT")
+    code, doc, _ = _audit_json(capsys, p)
+    assert code == 0
+    assert doc["peaks"]["nonfinite_samples"] == 11
+    f = [f for f in doc["findings"] if f["code"] == "nonfinite_samples"]
+    assert f and f[0]["severity"] == "error" and f[0]["value"] == 11
+
+
+def test_cli_format_findings(tmp_path, capsys):
+    mp3 = tmp_path / "mix.mp3"
+    import soundfile as sf
+
+    sf.write(mp3, music_like(3.0, 44100, level_db=-22.0), 44100, format="MP3", subtype="MPEG_LAYER_III")
+    code, doc, _ = _audit_json(capsys, mp3)
+    assert code == 0 and "lossy_source" in _codes(doc)
+    odd = tmp_path / "mix32k.wav"
+    write(odd, music_like(3.0, 32000, level_db=-22.0), 32000)
+    code, doc, _ = _audit_json(capsys, odd)
+    assert "unusual_sample_rate" in _codes(doc)
