@@ -36,8 +36,8 @@ fast, with a rounding floor some 130 dB below the loudest band — far below any
 but a band that is truly empty reads a very low finite level rather than ``-inf`` when other bands
 are loud. All-zero input reads ``-inf`` in every band.
 
-Memory: one frame of carried samples, the per-bin power sum (N/2 + 1 values) and a work buffer
-of at most 8 frames, whatever the file length.
+Memory: one frame of carried samples, the per-bin power sum (N/2 + 1 values) and a 2 MB work
+buffer, whatever the file length (a block is copied once, narrowed to float32, while it is framed).
 """
 
 from __future__ import annotations
@@ -60,8 +60,8 @@ BAND_INDICES = np.arange(-16, 14)
 TILT_RANGE_HZ = (100.0, 10000.0)
 #: Frames at least this long (s): sets the frequency resolution.
 MIN_FRAME_S = 0.6
-#: Frames transformed per FFT call (bounds the work buffer).
-FRAMES_PER_CALL = 8
+#: Samples (frames × channels × N) transformed per FFT call: bounds the work buffer to 2 MB.
+WORK_SAMPLES = 1 << 19
 
 
 def band_centres_hz(rate_hz: int) -> np.ndarray:
@@ -108,7 +108,8 @@ class SpectrumMeter:
         self._fill = self._n - self._hop  # the virtual leading zeros
         self._frames = 0  # frames of audio fed
         self._acc = np.zeros(2 * (self._n // 2 + 1))  # Σ re², im² interleaved
-        self._work = np.empty((self.channels, FRAMES_PER_CALL, self._n), dtype=np.float32)
+        self._per_call = max(1, WORK_SAMPLES // (self._n * self.channels))
+        self._work = np.empty((self.channels, self._per_call, self._n), dtype=np.float32)
 
     def feed(self, block: np.ndarray) -> None:
         """Add the next ``(frames, channels)`` float block (finite samples)."""
@@ -126,13 +127,13 @@ class SpectrumMeter:
         data[:, fill:] = block.T
         k = (data.shape[1] - self._n) // self._hop + 1
         frames = sliding_window_view(data, self._n, axis=1)[:, :: self._hop][:, :k]  # (ch, k, N) view
-        for a in range(0, k, FRAMES_PER_CALL):
-            chunk = frames[:, a : a + FRAMES_PER_CALL]
+        for a in range(0, k, self._per_call):
+            chunk = frames[:, a : a + self._per_call]
             work = self._work[:, : chunk.shape[1]]
             np.multiply(chunk, self._w32, out=work)
             spec = scipy.fft.rfft(work, axis=-1).view(np.float32)
             flat = spec.reshape(-1, spec.shape[-1])
-            self._acc += np.einsum("ij,ij->j", flat, flat)  # float32 sum of ≤ 8·ch squares
+            self._acc += np.einsum("ij,ij->j", flat, flat)  # float32 sums of a few squares
         rest = data.shape[1] - k * self._hop
         self._buf[:, :rest] = data[:, k * self._hop :]
         self._fill = rest

@@ -151,3 +151,13 @@ def test_block_size_invariance(block):
     for name in ("tail_level_db", "noise_floor_db"):
         a, b = getattr(whole, name), getattr(parts, name)
         assert a == b or a == pytest.approx(b, abs=1e-9), name
+
+
+def test_odd_rate_windows_and_silences():
+    rate = 11025  # 50 ms = 551.25 frames
+    x = pad(sine(441, -10, 2.0, rate, 2), 0.5, 0.25, rate)
+    r = measure(x, rate, block=333)
+    assert r.leading_silence_s == pytest.approx(0.5, abs=1.0 / rate + 1e-12)
+    assert r.trailing_silence_s == pytest.approx(0.25, abs=2.0 / rate + 1e-12)
+    # complete windows inside the sine read its RMS; silence windows are digital silence
+    assert r.noise_floor_db == pytest.approx(-13.01, abs=0.1)

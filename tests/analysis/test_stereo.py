@@ -219,3 +219,15 @@ def test_bad_arguments():
     m = StereoMeter(48000, 2)
     with pytest.raises(InvalidAudioError, match="frames, 2"):
         m.feed(np.zeros((10, 3)))
+
+
+def test_odd_rate_windows():
+    # 11025 Hz: 100 ms is 1102.5 frames; segments alternate 1102 / 1103 frames without drift
+    rate = 11025
+    x = white_noise(-20, 6.0, rate, 1, seed=19)
+    y = x.copy()
+    y[2 * rate : 3 * rate] *= -1
+    r = measure(np.hstack([x, y]), rate, block=777)
+    assert r.worst_correlation_400ms == pytest.approx(-1.0, abs=1e-9)
+    assert r.correlation == pytest.approx(4 / 6, abs=0.03)
+    assert r.low_end_correlation == pytest.approx(4 / 6, abs=0.2)
