@@ -25,9 +25,9 @@ code                      severity  when
 ``too_loud``              warning   integrated above −14 LUFS: a mix already at release loudness
 ``limiter_on_bus``        warning   low PLR / PSR, or many peaks held at one ceiling
 ``dc_offset``             warning   a channel's DC offset above −50 dBFS
-``phase_inverted``        error     overall L/R correlation below 0
+``phase_inverted``        error     overall L/R correlation below −0.2
 ``phase_dip``             warning   some 400 ms window with correlation below −0.5
-``mono_loss``             warning   mono fold-down more than 3 LU quieter
+``mono_loss``             warning   mono fold-down more than 4 LU quieter
 ``low_end_not_mono``      warning   L/R correlation below 150 Hz under 0.5
 ``balance``               warning   left and right differ by more than 2 dB
 ``dual_mono``             info      L and R are identical
@@ -83,15 +83,17 @@ CEILING_HITS_LIMITED_PER_MIN = 50.0
 # shifts the limiter's threshold asymmetrically, costs headroom and clicks at edits and fades.
 DC_OFFSET_WARN_DBFS = -50.0
 
-# Phase and mono. Overall negative correlation almost always means one side's polarity is flipped:
-# the mix collapses in mono. A 400 ms window below -0.5 is a moment that audibly cancels in mono
-# (a phase-flipped double, an over-wide synth). Two uncorrelated channels lose 3 LU in mono; losing
-# more means anti-phase content. Below 150 Hz a mix should be close to mono (vinyl cutting, club
-# systems, mono speakers); a correlation under 0.5 there puts a third of the low-end energy in the
-# side channel.
-CORRELATION_ERROR = 0.0
+# Phase and mono. A whole song whose correlation is clearly negative almost always has one side's
+# polarity flipped: it collapses in mono. Not 0: very wide material (ambient pads, uncorrelated
+# reverbs, even independent noise) reads around 0 +/- 0.1, which is wide, not broken. A 400 ms window
+# below -0.5 is a moment that audibly cancels in mono (a phase-flipped double, an over-wide synth).
+# Two uncorrelated channels of equal level lose 3 LU in mono, -10 log10((1 + r) / 2) in general; more
+# than 4 LU corresponds to an overall correlation below about -0.2, i.e. anti-phase content.
+# Below 150 Hz a mix should be close to mono (vinyl cutting, club systems, mono speakers); a
+# correlation under 0.5 there puts a third of the low-end energy in the side channel.
+CORRELATION_ERROR = -0.2
 WORST_CORRELATION_WARN = -0.5
-MONO_DROP_WARN_LU = 3.0
+MONO_DROP_WARN_LU = 4.0
 LOW_END_CORRELATION_WARN = 0.5
 # Level difference between L and R above which the image leans audibly to one side.
 BALANCE_WARN_DB = 2.0
@@ -362,7 +364,7 @@ def _stereo(m: Measurements) -> list[Finding]:
                 "warning",
                 "mono_loss",
                 f"The mono fold-down is {s.mono_loudness_drop_lu:.1f} LU quieter than the stereo mix (uncorrelated "
-                f"channels lose {MONO_DROP_WARN_LU:.0f} LU): anti-phase content cancels on mono speakers. Reduce "
+                "channels lose 3 LU): anti-phase content cancels on mono speakers. Reduce "
                 "stereo widening on the bus and the widest tracks.",
                 s.mono_loudness_drop_lu,
                 "LU",

@@ -257,3 +257,91 @@ def test_codes_are_documented_in_module_docstring():
     )
     for c in codes(audit.check(m)):
         assert f"``{c}``" in audit.__doc__
+
+
+@pytest.mark.parametrize("corr, flagged", [(-0.1, False), (-0.2, False), (-0.25, True)])
+def test_phase_inverted_threshold_leaves_wide_mixes_alone(corr, flagged):
+    # independent (very wide) channels read about 0 +/- 0.1: wide, not broken
+    assert ("phase_inverted" in codes(audit.check(clean(stereo={"correlation": corr})))) == flagged
+
+
+@pytest.mark.parametrize("drop, flagged", [(3.2, False), (4.0, False), (4.1, True)])
+def test_mono_loss_threshold(drop, flagged):
+    assert ("mono_loss" in codes(audit.check(clean(stereo={"mono_loudness_drop_lu": drop})))) == flagged
+
+
+# ------------------------------------------------- end to end: real measurements of synthetic mixes
+
+
+RATE = 48000
+
+
+def _audit_samples(x, rate=RATE):
+    from masteraid.analysis import analyze
+    from masteraid.audio import ArraySource
+
+    return audit.check(analyze(ArraySource(x, rate)))
+
+
+@pytest.fixture(scope="module")
+def mix():
+    from .signals import music_like
+
+    return music_like(10.0, RATE, level_db=-20.0)  # peaks about -3 dBTP, about -17 LUFS
+
+
+def test_e2e_clean_mix_is_ready(mix):
+    assert codes(_audit_samples(mix)) == ["ok"]
+
+
+def test_e2e_loud_mix(mix):
+    c = codes(_audit_samples(mix * 10 ** (6 / 20)))
+    assert {"true_peak_over", "intersample_overs", "too_loud"} <= set(c)
+
+
+def test_e2e_polarity_flip(mix):
+    x = mix.copy()
+    x[:, 1] *= -1
+    c = codes(_audit_samples(x))
+    assert {"phase_inverted", "mono_loss", "low_end_not_mono"} <= set(c)
+
+
+def test_e2e_out_of_phase_bass(mix):
+    from .signals import sine
+
+    bass = sine(60.0, -14.0, 10.0, RATE)
+    bass[:, 1] *= -1
+    assert "low_end_not_mono" in codes(_audit_samples(0.5 * mix + bass))
+
+
+def test_e2e_dc_offset(mix):
+    assert "dc_offset" in codes(_audit_samples(mix + 0.02))  # -34 dBFS of DC
+
+
+def test_e2e_leading_silence(mix):
+    x = np.concatenate([np.zeros((3 * RATE, 2)), mix])
+    f = by_code(_audit_samples(x), "leading_silence")
+    assert f.value == pytest.approx(3.0, abs=0.05)
+
+
+def test_e2e_balance(mix):
+    x = mix * 0.5
+    x[:, 0] *= 10 ** (4 / 20)
+    expected = 10 * np.log10(np.sum(x[:, 0] ** 2) / np.sum(x[:, 1] ** 2))  # 4 dB + the mix's own lean
+    f = by_code(_audit_samples(x), "balance")
+    assert f.value == pytest.approx(expected, abs=0.1) and "left" in f.message
+
+
+def test_e2e_limited_mix(mix):
+    # a crude limiter: drive 12 dB into a hard clip at -0.1 dBFS
+    ceiling = 10 ** (-0.1 / 20)
+    x = np.clip(mix * 10 ** (12 / 20), -ceiling, ceiling)
+    c = codes(_audit_samples(x))
+    assert {"limiter_on_bus", "clipping", "too_loud"} <= set(c)
+
+
+def test_e2e_silence_and_nan():
+    assert codes(_audit_samples(np.zeros((2 * RATE, 2)))) == ["silent"]
+    x = np.zeros((2 * RATE, 2))
+    x[100, 0] = np.nan
+    assert sorted(codes(_audit_samples(x))) == ["nonfinite_samples", "silent"]
