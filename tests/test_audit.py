@@ -345,3 +345,10 @@ def test_e2e_silence_and_nan():
     x = np.zeros((2 * RATE, 2))
     x[100, 0] = np.nan
     assert sorted(codes(_audit_samples(x))) == ["nonfinite_samples", "silent"]
+
+
+def test_e2e_cut_tail(mix):
+    # a quiet start sets the noise floor; the render then stops in the middle of the music
+    quiet = np.random.default_rng(0).standard_normal((2 * RATE, 2)) * 1e-3
+    f = by_code(_audit_samples(np.concatenate([quiet, mix[: 6 * RATE]])), "tail_cut")
+    assert f.severity == "warning" and f.value > -30.0
