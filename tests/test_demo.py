@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from importlib import resources
 
+import numpy as np
 import pytest
 
 from masteraid.cli import main
@@ -66,3 +67,60 @@ def test_demo_out_folder_must_exist(tmp_path, capsys):
     assert main(["demo", "--out", str(tmp_path / "missing")]) == 1
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("masteraid: error: ") and "does not exist" in err[0]
+
+
+# ------------------------------------------------------------- the bundled files are what the script makes
+
+
+@pytest.fixture(scope="module")
+def generated():
+    from masteraid.examples import make_example as me
+
+    raw = me.make_raw()
+    return me, raw, me.pretreat(raw)
+
+
+def _bundled(name):
+    from masteraid.audio import read
+
+    with resources.as_file(resources.files("masteraid") / "examples" / name) as p:
+        return read(p)
+
+
+def test_bundled_files_match_the_generator(generated):
+    # 16-bit files: the decoded samples are the generator's output rounded to 1 LSB
+    me, raw, pre = generated
+    for name, x in ((me.RAW_NAME, raw), (me.PRETREAT_NAME, pre)):
+        y, rate = _bundled(name)
+        assert rate == me.RATE_HZ and y.shape == x.shape == (int(me.DURATION_S * me.RATE_HZ), 2)
+        assert np.max(np.abs(y - x)) <= 1.0 / 32768
+
+
+def test_pretreat_is_the_documented_chain(generated):
+    me, raw, pre = generated
+    # plug-in latency: the pre-treat starts LATENCY_SAMPLES later (cross-correlation of the mono sums)
+    a, b = raw.sum(axis=1), pre.sum(axis=1)
+    n = 1 << 21
+    xc = np.fft.irfft(np.fft.rfft(b, n) * np.conj(np.fft.rfft(a, n)), n)
+    lag = int(np.argmax(xc[:1000]))
+    assert lag == me.LATENCY_SAMPLES == 64
+    assert np.all(pre[: me.LATENCY_SAMPLES] == 0)
+    # the ceiling: sample peak -0.1 dBFS, with flat tops from the clipper
+    ceiling = 10 ** (me.CEILING_DBFS / 20)
+    assert np.max(np.abs(pre)) == pytest.approx(ceiling, rel=1e-12)
+    assert np.sum(np.abs(pre) >= ceiling * (1 - 1e-12)) >= 10
+
+
+def test_example_levels_as_documented():
+    from masteraid.analysis import analyze
+    from masteraid.audio import FileSource
+
+    with resources.as_file(resources.files("masteraid") / "examples" / "example_raw.flac") as p:
+        raw = analyze(FileSource(p))
+    with resources.as_file(resources.files("masteraid") / "examples" / "example_pretreat.flac") as p:
+        pre = analyze(FileSource(p))
+    assert -20.0 <= raw.loudness.integrated_lufs <= -18.0
+    assert -6.0 <= raw.peaks.true_peak_dbtp <= -3.0
+    assert -9.0 <= pre.loudness.integrated_lufs <= -8.0
+    assert pre.peaks.sample_peak_dbfs == pytest.approx(-0.1, abs=0.01)
+    assert pre.peaks.true_peak_dbtp > 0.0
