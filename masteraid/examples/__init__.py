@@ -1,0 +1,1 @@
+"""The bundled example mix (package data) and the script that makes it: see README.md."""
