@@ -39,6 +39,8 @@ __all__ = [
     "LimiterGain",
     "Delay",
     "LoudnessAccumulator",
+    "PowerAccumulator",
+    "gated_integrated",
     "k_weighting_sos",
 ]
 
@@ -132,6 +134,15 @@ def static_gain_reduction_db(level_db, threshold_db: float, ratio: float, knee_d
     return np.where(np.isfinite(x), gr, 0.0)
 
 
+def _rowmax(a: np.ndarray) -> np.ndarray:
+    """Maximum along axis 1 of a ``(n, k)`` array with small ``k``: ``k`` elementwise maxima
+    (much faster than a reduction over a short inner axis)."""
+    out = a[:, 0].copy()
+    for j in range(1, a.shape[1]):
+        np.maximum(out, a[:, j], out=out)
+    return out
+
+
 def _release_log_domain(r: np.ndarray, carry: float, decay: float) -> tuple[np.ndarray, float]:
     """``out[n] = max(r[n], out[n-1] - decay)`` on ``r = ln(reduction)``, vectorized; returns (out, carry)."""
     k = np.arange(r.shape[0], dtype=float)
@@ -175,7 +186,7 @@ class Compressor:
     def gain_reduction_db(self, block: np.ndarray) -> np.ndarray:
         """The smoothed gain reduction (positive dB) for a block, advancing the state."""
         with np.errstate(divide="ignore"):
-            level = 20.0 * np.log10(np.max(np.abs(block), axis=1))
+            level = 20.0 * np.log10(_rowmax(np.abs(block)))
         s = self.spec
         gr = static_gain_reduction_db(level, s.threshold_db, s.ratio, s.knee_db)
         gr = self._release.process(gr)
@@ -229,7 +240,7 @@ class TruePeakEnvelope:
         # os_[OVERSAMPLE * (i + HALF_TAPS) + p] is the signal at input time i + p / OVERSAMPLE.
         start = OVERSAMPLE * (2 * HALF_TAPS)  # i = HALF_TAPS
         nseg = xin.shape[0] - 2 * HALF_TAPS  # i = HALF_TAPS .. len - HALF_TAPS - 1
-        seg = np.abs(os_[start : start + OVERSAMPLE * nseg]).reshape(nseg, OVERSAMPLE, -1).max(axis=(1, 2))
+        seg = _rowmax(np.abs(os_[start : start + OVERSAMPLE * nseg]).reshape(nseg, -1))
         return np.maximum(seg[:-1], seg[1:])  # (i-1, i+1) for i = HALF_TAPS+1 .. len-HALF_TAPS-1: b values
 
 
@@ -336,27 +347,70 @@ class LoudnessAccumulator:
         if block.shape[0] == 0:
             return
         y, self._zi = signal.sosfilt(self._sos, block, axis=0, zi=self._zi)
+        self._add(y)
+
+    def weighted_power(self, block: np.ndarray) -> np.ndarray:
+        """Feed a block and return its per-sample K-weighted, channel-weighted power ``sum_c G_c y_c^2``."""
+        if block.shape[0] == 0:
+            return np.zeros(0)
+        y, self._zi = signal.sosfilt(self._sos, block, axis=0, zi=self._zi)
+        p = (y * y) @ self._w
+        self._add(y)
+        return p
+
+    def _add(self, y: np.ndarray) -> None:
         y = np.concatenate([self._partial, y], axis=0)
         n = (y.shape[0] // self._sub) * self._sub
         if n:
-            self._energies.append((y[:n] ** 2).reshape(-1, self._sub, y.shape[1]).sum(axis=1))
+            yt = np.ascontiguousarray(y[:n].T)
+            self._energies.append(np.einsum("ckn,ckn->kc", *(2 * [yt.reshape(y.shape[1], -1, self._sub)])))
         self._partial = y[n:]
 
     def result(self) -> float:
         """Integrated loudness, LUFS (``-inf`` when no block passes the gate, ``nan`` under 400 ms)."""
         if not self._energies:
             return float("nan")
-        e = np.concatenate(self._energies, axis=0)
-        if e.shape[0] < 4:
+        e = np.concatenate(self._energies, axis=0) @ self._w
+        return gated_integrated(e, self._sub)
+
+
+class PowerAccumulator:
+    """Integrated loudness from per-sample weighted K-power already computed (``sum_c G_c y_c^2``)."""
+
+    def __init__(self, rate: int):
+        self._sub = int(round(0.1 * rate))
+        self._partial = np.zeros(0)
+        self._energies: list[np.ndarray] = []
+
+    def feed(self, power: np.ndarray) -> None:
+        p = np.concatenate([self._partial, power])
+        n = (p.shape[0] // self._sub) * self._sub
+        if n:
+            self._energies.append(p[:n].reshape(-1, self._sub).sum(axis=1))
+        self._partial = p[n:]
+
+    def result(self) -> float:
+        if not self._energies:
             return float("nan")
-        c = np.concatenate([np.zeros((1, e.shape[1])), np.cumsum(e, axis=0)], axis=0)
-        z = (c[4:] - c[:-4]) / (4 * self._sub)  # mean square per channel in each 400 ms block
-        p = z @ self._w
-        with np.errstate(divide="ignore"):
-            lk = -0.691 + 10.0 * np.log10(p)
-        g = lk > -70.0
-        if not g.any():
-            return float("-inf")
-        rel = -0.691 + 10.0 * math.log10(p[g].mean()) - 10.0
-        g &= lk > rel
-        return -0.691 + 10.0 * math.log10(p[g].mean())
+        return gated_integrated(np.concatenate(self._energies), self._sub)
+
+
+def gated_integrated(sub_energy: np.ndarray, sub_frames: int) -> float:
+    """BS.1770-4 gated integrated loudness from weighted energies of consecutive 100 ms sub-blocks.
+
+    400 ms gating blocks with 75 % overlap are sums of four sub-blocks; absolute gate -70 LUFS,
+    relative gate -10 LU below the loudness of the blocks above the absolute gate.
+    """
+    e = np.asarray(sub_energy, dtype=float)
+    if e.shape[0] < 4:
+        return float("nan")
+    c = np.concatenate([[0.0], np.cumsum(e)])
+    p = (c[4:] - c[:-4]) / (4 * sub_frames)
+    with np.errstate(divide="ignore"):
+        lk = -0.691 + 10.0 * np.log10(np.maximum(p, 0.0))
+    g = lk > -70.0
+    if not g.any():
+        return float("-inf")
+    rel = -0.691 + 10.0 * math.log10(p[g].mean()) - 10.0
+    g &= lk > rel
+    return -0.691 + 10.0 * math.log10(p[g].mean())

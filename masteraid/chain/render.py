@@ -30,7 +30,7 @@ import numpy as np
 
 from ..audio import DEFAULT_BLOCK_FRAMES, AudioWriter, open_source
 from ..errors import ConfigError
-from .dsp import Compressor, Delay, EqFilter, LimiterGain, LoudnessAccumulator, TruePeakEnvelope
+from .dsp import Compressor, Delay, EqFilter, LimiterGain, LoudnessAccumulator, PowerAccumulator, TruePeakEnvelope
 from .spec import ChainSpec, LimiterSpec
 
 __all__ = ["RenderResult", "render_chain", "DEFAULT_MARGIN_DB"]
@@ -61,7 +61,10 @@ class RenderResult:
     true_peak_dbtp : float
         True peak of the master as written (the audit's meter).
     loudness_iterations : int
-        Limiter passes spent finding the drive (0 when ``match_loudness=False``).
+        Loudness predictions (cheap, mono gain-only passes) spent finding the drive (0 when
+        ``match_loudness=False``).
+    final_passes : int
+        Full renders (normally 1; one more when the true-peak check or the exact loudness asked for it).
     on_target : bool
         ``|integrated_lufs - target_lufs| <= tolerance_lu``.
     limiter_max_reduction_db, limiter_mean_reduction_db : float
@@ -84,6 +87,8 @@ class RenderResult:
     safety_margin_db: float
     sample_rate_hz: int
     samples: np.ndarray | None = None
+    final_passes: int = 1
+    clipped_samples: int = 0
 
     @property
     def plr_db(self) -> float:
@@ -97,6 +102,8 @@ class RenderResult:
             "true_peak_dbtp": self.true_peak_dbtp,
             "plr_db": self.plr_db,
             "loudness_iterations": self.loudness_iterations,
+            "final_passes": self.final_passes,
+            "clipped_samples": self.clipped_samples,
             "on_target": self.on_target,
             "limiter_max_reduction_db": self.limiter_max_reduction_db,
             "limiter_mean_reduction_db": self.limiter_mean_reduction_db,
@@ -128,13 +135,19 @@ def _audit_true_peak_meter(rate: int, channels: int):
         def feed(self, block):
             meter.feed(np.ascontiguousarray(block, dtype=np.float64))
 
+        clipped = 0
+
         def result(self) -> float:
-            return float(meter.result().true_peak_dbtp)
+            r = meter.result()
+            self.clipped = int(r.clipped_samples)
+            return float(r.true_peak_dbtp)
 
     return _M()
 
 
 class _EnvelopeTruePeak:
+    clipped = 0
+
     def __init__(self, channels: int):
         self._env = TruePeakEnvelope(channels)
         self._channels = channels
@@ -167,8 +180,9 @@ class _PreLimiter:
         return self._comp.process(y) if self._comp is not None else y
 
 
-def _pre_pass(src, spec: ChainSpec, x_store, env_store, block_frames: int, progress: Progress | None) -> float:
-    """Fill the cache with the pre-limiter signal and its true-peak envelope; return its loudness."""
+def _pre_pass(src, spec: ChainSpec, x_store, env_store, p_store, block_frames: int, progress: Progress | None) -> float:
+    """Fill the cache with the pre-limiter signal, its true-peak envelope and its K-weighted power
+    (BS.1770-4, channels weighted and summed); return its integrated loudness."""
     info = src.info
     rate, ch, frames = info.sample_rate_hz, info.channels, info.frames
     pre = _PreLimiter(spec, rate, ch)
@@ -188,8 +202,8 @@ def _pre_pass(src, spec: ChainSpec, x_store, env_store, block_frames: int, progr
         y = pre.process(block)
         n = min(y.shape[0], frames - pos)
         x_store[pos : pos + n] = y[:n]
+        p_store[pos : pos + n] = meter.weighted_power(y)[:n]
         pos += n
-        meter.feed(y)
         put_env(tp.process(y))
         if progress is not None:
             progress("processing", pos / frames)
@@ -288,31 +302,44 @@ def render_chain(
         tmpdir = tempfile.mkdtemp(prefix=".masteraid-cache-", dir=out_path.parent)
         x_store = np.memmap(os.path.join(tmpdir, "pre.f32"), dtype=np.float32, mode="w+", shape=(frames, ch))
         env_store = np.memmap(os.path.join(tmpdir, "env.f32"), dtype=np.float32, mode="w+", shape=(frames,))
+        p_store = np.memmap(os.path.join(tmpdir, "kpow.f32"), dtype=np.float32, mode="w+", shape=(frames,))
     else:
         x_store = np.zeros((frames, ch))
         env_store = np.zeros(frames)
+        p_store = np.zeros(frames)
     try:
-        pre_lufs = _pre_pass(src, spec, x_store, env_store, block_frames, progress)
+        pre_lufs = _pre_pass(src, spec, x_store, env_store, p_store, block_frames, progress)
         lim = spec.limiter
 
-        def measure(drive_db: float, margin: float) -> float:
-            meter = LoudnessAccumulator(rate, ch)
-            _limiter_pass(x_store, env_store, rate, lim, drive_db, margin, block_frames, lambda y, a: meter.feed(y))
-            return meter.result()
+        def predict(drive_db: float, margin: float) -> float:
+            return _predict_loudness(env_store, p_store, rate, lim, drive_db, margin, block_frames)
 
         drive = lim.drive_db
         iterations = 0
+        final_passes = 0
         margin = margin_db
-        for _attempt in range(4):
+        aim = spec.target_lufs  # what the prediction aims at; corrected by the final pass's exact measurement
+        for _attempt in range(6):
             if match_loudness:
-                drive, iters = _find_drive(measure, spec.target_lufs, pre_lufs, margin, tolerance_lu, max_iterations, progress)
+                drive, iters = _find_drive(
+                    predict, aim, pre_lufs, margin, min(tolerance_lu, 0.01), max_iterations, progress,
+                    None if _attempt == 0 else drive,
+                )
                 iterations += iters
             try:
+                final_passes += 1
                 result = _final_pass(x_store, env_store, info, spec, drive, margin, out_path, subtype, block_frames, iterations, tolerance_lu)
+                result = replace(result, final_passes=final_passes)
             except _TruePeakOver as over:
                 excess = over.measured - lim.ceiling_dbtp
                 log.info("true peak %.3f dBTP over the ceiling; margin %.2f -> %.2f dB", over.measured, margin, margin + excess + 0.02)
                 margin += excess + 0.02
+                continue
+            if match_loudness and not result.on_target and math.isfinite(result.integrated_lufs) and _attempt < 5:
+                # the prediction (K-weighting commuted with the slowly varying gain) was off: aim again
+                if result.path is not None:
+                    os.unlink(result.path)
+                aim += spec.target_lufs - result.integrated_lufs
                 continue
             if progress is not None:
                 progress("done", 1.0)
@@ -321,17 +348,48 @@ def render_chain(
             f"could not keep the true peak under {lim.ceiling_dbtp} dBTP — lower the ceiling or the target"
         )
     finally:
-        del x_store, env_store
+        del x_store, env_store, p_store
         if tmpdir is not None:
             shutil.rmtree(tmpdir, ignore_errors=True)
 
 
-def _find_drive(measure, target: float, pre_lufs: float, margin: float, tol: float, max_iter: int, progress) -> tuple[float, int]:
+def _predict_loudness(env_store, p_store, rate: int, lim: LimiterSpec, drive_db: float, margin_db: float,
+                      block_frames: int) -> float:
+    """Integrated loudness the limiter would give, from the cached envelope and K-weighted power.
+
+    Takes K(g x) = g K(x): the limiter's gain varies slowly against the K-filter's response, so the
+    output's K-weighted power is ``g^2`` times the input's. Only the (mono) gain is computed; the
+    final pass measures the real output exactly.
+    """
+    frames = p_store.shape[0]
+    L = max(1, int(round(lim.lookahead_ms * rate / 1000.0)))
+    gain = LimiterGain(lim.ceiling_dbtp - margin_db, L, lim.release_ms, rate)
+    drive = 10.0 ** (drive_db / 20.0)
+    acc = PowerAccumulator(rate)
+    total = frames + L - 1
+    for s in range(0, total, block_frames):
+        e = min(s + block_frames, total)
+        envb = np.zeros(e - s)
+        if s < frames:
+            k = min(e, frames) - s
+            envb[:k] = env_store[s : s + k]
+        att = gain.attenuation_db(envb * drive)
+        lo = max(0, (L - 1) - s)  # input index s+i is output index s+i-(L-1)
+        o0 = s + lo - (L - 1)
+        o1 = min(e - (L - 1), frames)
+        if o1 > o0:
+            g2 = 10.0 ** (-att[lo : lo + (o1 - o0)] / 10.0)
+            acc.feed(g2 * p_store[o0:o1] * (drive * drive))
+    return acc.result()
+
+
+def _find_drive(measure, target: float, pre_lufs: float, margin: float, tol: float, max_iter: int, progress,
+                start: float | None = None) -> tuple[float, int]:
     """Secant search of the limiter drive giving ``target`` integrated loudness."""
     if not math.isfinite(pre_lufs):  # silence or too short: nothing to aim at
         return 0.0, 0
     clamp = lambda d: min(max(d, _DRIVE_MIN_DB), _DRIVE_MAX_DB)  # noqa: E731
-    d = clamp(target - pre_lufs)
+    d = clamp(target - pre_lufs) if start is None else clamp(start)
     hist: list[tuple[float, float]] = []
     best = None
     for i in range(max_iter):
@@ -408,4 +466,5 @@ def _final_pass(x_store, env_store, info, spec, drive, margin, out_path, subtype
         safety_margin_db=margin,
         sample_rate_hz=rate,
         samples=np.concatenate(parts, axis=0) if out_path is None else None,
+        clipped_samples=int(tpm.clipped),
     )

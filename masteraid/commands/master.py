@@ -3,7 +3,8 @@
 
 Designs a chain from the raw render (and, with ``--reference``, from the compare with the
 pre-treat), renders the master (24-bit WAV at the raw's rate by default; never overwriting), writes
-the chain spec as JSON, measures the master *as written* with the audit's engine and prints the
+the chain spec as JSON, measures the master as it is written (BS.1770-4 loudness, and true peak and clipping with the
+audit's own streaming peaks meter, on exactly the samples written) and prints the
 spec with the master's loudness, true peak and PLR next to the pre-treat's.
 
 Every input and output location is checked before the work starts: a ``--out`` or ``--chain`` that
@@ -52,7 +53,6 @@ def _levels(m) -> dict:
         "integrated_lufs": m.loudness.integrated_lufs,
         "true_peak_dbtp": m.peaks.true_peak_dbtp,
         "plr_db": m.dynamics.plr_db,
-        "loudness_range_lu": m.loudness.loudness_range_lu,
         "clipped_samples": m.peaks.clipped_samples,
         "sample_rate_hz": m.info.sample_rate_hz,
     }
@@ -116,7 +116,6 @@ def master_command(args: argparse.Namespace) -> int:
     spec = design_chain(raw_m, comparison, target_lufs=args.target_lufs, ceiling_dbtp=args.ceiling_dbtp)
     result = render_chain(raw_src, spec, out, subtype=_AUDIO_SUFFIXES[out.suffix.lower()], progress=progress_to_stderr)
     chain_written = write_text(chain_path, result.spec.dumps() + "\n")
-    master_m = analyze(out, progress=progress_to_stderr)  # the file as written, by the audit's meters
 
     doc = {
         "schema_version": SCHEMA_VERSION,
@@ -128,8 +127,15 @@ def master_command(args: argparse.Namespace) -> int:
             "limiter_max_reduction_db": result.limiter_max_reduction_db,
             "limiter_mean_reduction_db": result.limiter_mean_reduction_db,
             "safety_margin_db": result.safety_margin_db,
+            "final_passes": result.final_passes,
         },
-        "master": _levels(master_m),
+        "master": {
+            "integrated_lufs": result.integrated_lufs,
+            "true_peak_dbtp": result.true_peak_dbtp,
+            "plr_db": result.plr_db,
+            "clipped_samples": result.clipped_samples,
+            "sample_rate_hz": result.sample_rate_hz,
+        },
         "raw": _levels(raw_m),
         "reference": _levels(comparison.pretreat) if comparison is not None else None,
     }
@@ -141,16 +147,15 @@ def master_command(args: argparse.Namespace) -> int:
     w("Chain:\n" + "\n".join(_spec_text(result.spec)) + "\n")
     for note in result.spec.notes:
         w(f"  - {note}\n")
-    cols = [("master", master_m), ("raw", raw_m)]
+    cols = [("master", doc["master"]), ("raw", doc["raw"])]
     if comparison is not None:
-        cols.insert(1, ("pre-treat", comparison.pretreat))
+        cols.insert(1, ("pre-treat", doc["reference"]))
     w("\n" + f"{'':<22}" + "".join(f"{name:>14}" for name, _ in cols) + "\n")
     rows = [
-        ("integrated loudness", lambda m: _fmt(m.loudness.integrated_lufs, "LUFS", 14)),
-        ("true peak", lambda m: _fmt(m.peaks.true_peak_dbtp, "dBTP", 14)),
-        ("PLR", lambda m: _fmt(m.dynamics.plr_db, "dB", 14)),
-        ("loudness range", lambda m: _fmt(m.loudness.loudness_range_lu, "LU", 14)),
-        ("clipped samples", lambda m: f"{m.peaks.clipped_samples:>14d}"),
+        ("integrated loudness", lambda m: _fmt(m["integrated_lufs"], "LUFS", 14)),
+        ("true peak", lambda m: _fmt(m["true_peak_dbtp"], "dBTP", 14)),
+        ("PLR", lambda m: _fmt(m["plr_db"], "dB", 14)),
+        ("clipped samples", lambda m: f"{m['clipped_samples']:>14d}"),
     ]
     for label, f in rows:
         w(f"{label:<22}" + "".join(f(m) for _, m in cols) + "\n")
