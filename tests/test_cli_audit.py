@@ -185,3 +185,19 @@ def test_cli_format_findings(tmp_path, capsys):
     write(odd, music_like(3.0, 32000, level_db=-22.0), 32000)
     code, doc, _ = _audit_json(capsys, odd)
     assert "unusual_sample_rate" in _codes(doc)
+
+
+def test_command_includes_series_only_when_asked(tmp_path, capsys):
+    import argparse
+
+    from masteraid.commands.audit import audit_command
+
+    p = tmp_path / "s.wav"
+    write(p, sine(1000.0, -23.0, 4.0, RATE), RATE)
+    args = argparse.Namespace(file=str(p), json=True, report=None, strict=False, series=True)
+    assert audit_command(args) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["loudness"]["series_included"] is True
+    # momentary: one value every 0.1 s from 0.4 s to 4.0 s
+    assert len(doc["loudness"]["momentary_lufs"]) == pytest.approx(37, abs=1)
+    assert all(v == pytest.approx(-23.0, abs=0.1) for v in doc["loudness"]["momentary_lufs"])

@@ -2,7 +2,7 @@
 
 Measures one render, runs the delivery rules (:func:`masteraid.audit.check`) and prints either
 the text report or, with ``--json``, the audit document (:func:`masteraid.report.audit.audit_document`;
-the long momentary / short-term loudness series are left out). ``--report DIR`` also writes the
+the long momentary / short-term loudness series are left out unless ``args.series`` is set). ``--report DIR`` also writes the
 text report as ``<file stem> - audit.txt`` into DIR, under a new name if that one is taken.
 
 Exit 0 when the file was measured, whatever the findings; with ``--strict``, 3 when any finding
@@ -43,7 +43,8 @@ def audit_command(args: argparse.Namespace) -> int:
     m, findings = run_audit(source, progress=progress_to_stderr)
     text = render_audit_text(m, findings)
     if args.json:
-        print_json(audit_document(m, findings))
+        # the loudness series (10 values/s each) only on request: a ``--series`` flag, if cli.py defines one
+        print_json(audit_document(m, findings, include_series=bool(getattr(args, "series", False))))
     else:
         sys.stdout.write(text)
     if report_dir is not None:
