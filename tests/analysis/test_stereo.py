@@ -231,3 +231,22 @@ def test_odd_rate_windows():
     assert r.worst_correlation_400ms == pytest.approx(-1.0, abs=1e-9)
     assert r.correlation == pytest.approx(4 / 6, abs=0.03)
     assert r.low_end_correlation == pytest.approx(4 / 6, abs=0.2)
+
+
+@pytest.mark.parametrize("rate", [44100, 48000, 96000])
+def test_no_low_end_reads_nan(rate):
+    # loud, wide hi-hat-like noise above 4 kHz only: nothing below 150 Hz to correlate. The
+    # decimator's aliasing (>= 62 dB down) must not invent a low end above the -70 dBFS gate.
+    hp = signal.butter(8, 4000, btype="high", fs=rate, output="sos")
+    x = signal.sosfilt(hp, white_noise(-6, 3.0, rate, 2, seed=20), axis=0)
+    r = measure(x, rate)
+    assert math.isnan(r.low_end_correlation)
+    assert abs(r.correlation) < 0.05
+
+
+def test_low_end_decimator_passes_bass_level():
+    # a 60 Hz sine at -20 dBFS peak in L only: low end present (not nan), correlation 0
+    x = sine(60, -20, 3.0, RATE, 2)
+    x[:, 1] = 0
+    r = measure(x)
+    assert r.low_end_correlation == 0.0
