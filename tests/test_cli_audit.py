@@ -201,3 +201,12 @@ def test_command_includes_series_only_when_asked(tmp_path, capsys):
     # momentary: one value every 0.1 s from 0.4 s to 4.0 s
     assert len(doc["loudness"]["momentary_lufs"]) == pytest.approx(37, abs=1)
     assert all(v == pytest.approx(-23.0, abs=0.1) for v in doc["loudness"]["momentary_lufs"])
+
+
+def test_text_report_stays_narrow_with_eight_channels():
+    ch8 = tuple(-12.3 - i for i in range(8))
+    m = clean(info={"channels": 8}, peaks={"channel_true_peak_dbtp": ch8, "channel_sample_peak_dbfs": ch8,
+                                           "dc_offset_dbfs": ch8})
+    text = render_audit_text(m, audit.check(m))
+    assert max(len(line) for line in text.splitlines()) <= 100
+    assert "8 -19.3" in text

@@ -162,7 +162,10 @@ def _duration(seconds: float) -> str:
 
 def _row(label: str, value: str, note: str = "") -> str:
     line = f"  {label:<24}{value:>14}"
-    return f"{line}   {note}" if note else line
+    if not note:
+        return line
+    pad = " " * (len(line) + 3)
+    return "\n".join(textwrap.wrap(note, width=_WIDTH, initial_indent=line + "   ", subsequent_indent=pad))
 
 
 def _spectrum_line(m: Measurements) -> list[str]:
