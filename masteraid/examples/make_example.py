@@ -36,6 +36,7 @@ __all__ = [
     "write_examples",
     "RAW_NAME",
     "PRETREAT_NAME",
+    "CHAIN",
 ]
 
 RATE_HZ = 44100
@@ -65,6 +66,19 @@ LIMITER_BLOCK_SAMPLES = 32
 LIMITER_RELEASE_DB_PER_S = 60.0
 #: Plug-in latency: the pre-treat is delayed by this many samples (same length as the raw).
 LATENCY_SAMPLES = 64
+
+#: The chain above as data, for tests that check what the compare stage recovers.
+CHAIN = {
+    "high_shelf": {"freq_hz": HIGH_SHELF_HZ, "gain_db": HIGH_SHELF_DB, "slope": 1.0, "design": "RBJ cookbook"},
+    "low_shelf": {"freq_hz": LOW_SHELF_HZ, "gain_db": LOW_SHELF_DB, "slope": 1.0, "design": "RBJ cookbook"},
+    "compressor": {"threshold_dbfs": COMP_THRESHOLD_DBFS, "ratio": COMP_RATIO, "rms_ms": COMP_RMS_MS,
+                   "smooth_ms": COMP_SMOOTH_MS, "makeup_db": COMP_MAKEUP_DB, "stereo_linked": True},
+    "drive_db": LIMITER_DRIVE_DB,
+    "limiter": {"ceiling_dbfs": CEILING_DBFS, "block_samples": LIMITER_BLOCK_SAMPLES,
+                "release_db_per_s": LIMITER_RELEASE_DB_PER_S},
+    "clipper_dbfs": CEILING_DBFS,
+    "latency_samples": LATENCY_SAMPLES,
+}
 
 RAW_NAME = "example_raw.flac"
 PRETREAT_NAME = "example_pretreat.flac"
