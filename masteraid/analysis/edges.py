@@ -33,7 +33,7 @@ import math
 import numpy as np
 
 from .model import EdgesResult
-from .stereo import check_block, check_meter_args, segment_boundaries
+from .stereo import check_block, check_meter_args, dot, segment_boundaries
 
 __all__ = ["EdgesMeter"]
 
@@ -141,12 +141,12 @@ class EdgesMeter:
         a = 0
         for i, b in enumerate(ends.tolist()):
             v = block[a:b].ravel()
-            done[i] = cur + v @ v
+            done[i] = cur + dot(v, v)
             cur = 0.0
             a = b
         if a < n:
             v = block[a:].ravel()
-            cur += v @ v
+            cur += dot(v, v)
         self._cur = cur
         if len(ends):
             self._windows.append(done)

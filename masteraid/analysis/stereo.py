@@ -48,7 +48,7 @@ from scipy import signal
 from ..errors import ConfigError, InvalidAudioError
 from .model import StereoResult
 
-__all__ = ["StereoMeter", "segment_boundaries"]
+__all__ = ["StereoMeter", "segment_boundaries", "dot"]
 
 #: Windows quieter than this (RMS, dBFS) in both channels are "silent" and skipped.
 SILENCE_DBFS = -70.0
@@ -65,6 +65,8 @@ WINDOW_SEGMENTS = 4
 _SILENCE_MS = 10.0 ** (SILENCE_DBFS / 10.0)
 #: Decimator matrix products are cut so that columns × inner size stays at or below this.
 _GEMM_COLUMNS_X_INNER = 32768
+#: Longest dot product handed to BLAS in one call.
+_DOT_PIECE = 8192
 
 
 def check_meter_args(rate_hz: int, channels: int) -> None:
@@ -97,6 +99,18 @@ def segment_boundaries(start: int, stop: int, rate_hz: int, per_s: int) -> np.nd
     ks = np.arange(k0, k1 + 1, dtype=np.int64)
     ends = (ks * rate_hz) // per_s
     return ends[(ends > start) & (ends <= stop)]
+
+
+def dot(a: np.ndarray, b: np.ndarray) -> float:
+    """``a · b`` for 1-D arrays, in BLAS pieces short enough to stay single-threaded.
+
+    OpenBLAS threads a dot product above 10 000 elements; on a machine whose cores are busy the
+    thread hand-off costs far more than the arithmetic, so long vectors are cut into pieces.
+    """
+    n = a.shape[0]
+    if n <= _DOT_PIECE:
+        return float(a @ b)
+    return float(sum(a[i : i + _DOT_PIECE] @ b[i : i + _DOT_PIECE] for i in range(0, n, _DOT_PIECE)))
 
 
 def _correlation(sxx, syy, sxy):
@@ -196,15 +210,15 @@ class StereoMeter:
         for i, b in enumerate(ends.tolist()):
             xs = x[a:b]
             ys = y[a:b]
-            done[i, 0] = cur[0] + xs @ xs
-            done[i, 1] = cur[1] + ys @ ys
-            done[i, 2] = cur[2] + xs @ ys
+            done[i, 0] = cur[0] + dot(xs, xs)
+            done[i, 1] = cur[1] + dot(ys, ys)
+            done[i, 2] = cur[2] + dot(xs, ys)
             cur = [0.0, 0.0, 0.0]
             a = b
         if a < n:
             xs = x[a:]
             ys = y[a:]
-            cur = [cur[0] + xs @ xs, cur[1] + ys @ ys, cur[2] + xs @ ys]
+            cur = [cur[0] + dot(xs, xs), cur[1] + dot(ys, ys), cur[2] + dot(xs, ys)]
         self._cur = cur
         if len(ends):
             self._segments.append(done)
@@ -248,7 +262,7 @@ class StereoMeter:
         yl, self._zi = signal.sosfilt(self._sos, g, axis=-1, zi=self._zi)
         l0 = yl[0]
         l1 = yl[1]
-        self._low += (l0 @ l0, l1 @ l1, l0 @ l1)
+        self._low += (dot(l0, l0), dot(l1, l1), dot(l0, l1))
         self._low_n += yl.shape[1]
 
     # -- result --------------------------------------------------------------------------------
