@@ -159,7 +159,7 @@ class StereoMeter:
         self._segments: list[np.ndarray] = []  # completed segments, (k, 3) [Sxx, Syy, Sxy]
         self._identical = True
         self._dual = True
-        # low-end path: boxcar decimation by M, then a Butterworth low-pass with carried state
+        # low-end path: CIC decimation by M, then a Butterworth low-pass with carried state
         self._m = max(1, self.rate_hz // LOW_END_RATE_HZ)
         low_rate = self.rate_hz / self._m
         self._sos = signal.butter(4, LOW_END_HZ, btype="low", fs=low_rate, output="sos")
