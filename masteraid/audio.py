@@ -313,8 +313,20 @@ def _check_parent(p: Path) -> None:
         raise AudioFileError(f"{p.parent}: output folder does not exist — create it first")
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+#: Permissions for new files: what ``open()`` would give under the user's umask (``mkstemp``
+#: creates 0600, which would make every render and report private).
+_FILE_MODE = 0o666 & ~_umask()
+
+
 def _commit_no_clobber(tmp: str, final: Path) -> None:
     """Give the finished temporary file its final name, failing if that name is taken."""
+    os.chmod(tmp, _FILE_MODE)
     try:
         os.link(tmp, final)  # atomic, and refuses to replace an existing file
     except FileExistsError:

@@ -78,6 +78,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print the measurements and findings as JSON")
     p.add_argument("--report", metavar="DIR", help="also write a text report into DIR (never overwriting)")
     p.add_argument("--strict", action="store_true", help="exit 3 when any error-level finding is found")
+    p.add_argument("--series", action="store_true", help="with --json: include the momentary/short-term loudness series")
     p.set_defaults(func=_cmd_audit)
 
     p = sub.add_parser("compare", help="say what the pre-treat (bus processing) did to the raw mix")
