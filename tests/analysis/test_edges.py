@@ -6,6 +6,8 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from masteraid.analysis.edges import EdgesMeter
 from tests.signals import sine, white_noise
@@ -161,3 +163,19 @@ def test_odd_rate_windows_and_silences():
     assert r.trailing_silence_s == pytest.approx(0.25, abs=2.0 / rate + 1e-12)
     # complete windows inside the sine read its RMS; silence windows are digital silence
     assert r.noise_floor_db == pytest.approx(-13.01, abs=0.1)
+
+
+_PARTITION_SIGNAL = pad(white_noise(-30, 1.5, RATE, 2, seed=21) * np.linspace(1, 0.01, int(1.5 * RATE))[:, None], 0.2, 0.02)
+
+@settings(max_examples=15, deadline=None)
+@given(st.lists(st.integers(min_value=0, max_value=int(1.72 * RATE)), min_size=1, max_size=8))
+def test_any_partition_gives_the_same_result(cuts):
+    x = _PARTITION_SIGNAL
+    edges = [0, *sorted(cuts), x.shape[0]]
+    m = EdgesMeter(RATE, x.shape[1])
+    for a, b in zip(edges[:-1], edges[1:]):
+        m.feed(x[a:b])  # includes empty blocks
+    parts, whole = m.result(), measure(x)
+    assert (parts.leading_silence_s, parts.trailing_silence_s) == (whole.leading_silence_s, whole.trailing_silence_s)
+    assert parts.tail_level_db == pytest.approx(whole.tail_level_db, abs=1e-9)
+    assert parts.noise_floor_db == pytest.approx(whole.noise_floor_db, abs=1e-9)

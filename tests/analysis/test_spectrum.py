@@ -6,6 +6,8 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy import signal
 
 from masteraid.analysis.spectrum import SpectrumMeter, band_centres_hz, frame_length
@@ -165,3 +167,17 @@ def test_result_does_not_consume_state():
     np.testing.assert_array_equal(first.band_levels_db, again.band_levels_db)
     m.feed(x[30000:])
     np.testing.assert_allclose(m.result().band_levels_db, measure(x).band_levels_db, atol=1e-6)
+
+
+_PARTITION_SIGNAL = pink_noise(-20, 1.5, RATE, 2, seed=21)
+
+@settings(max_examples=15, deadline=None)
+@given(st.lists(st.integers(min_value=0, max_value=int(1.5 * RATE)), min_size=1, max_size=8))
+def test_any_partition_gives_the_same_result(cuts):
+    x = _PARTITION_SIGNAL
+    edges = [0, *sorted(cuts), x.shape[0]]
+    m = SpectrumMeter(RATE, x.shape[1])
+    for a, b in zip(edges[:-1], edges[1:]):
+        m.feed(x[a:b])  # includes empty blocks
+    parts, whole = m.result(), measure(x)
+    np.testing.assert_allclose(parts.band_levels_db, whole.band_levels_db, rtol=0, atol=1e-6)

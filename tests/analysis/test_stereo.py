@@ -6,6 +6,8 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy import signal
 
 from masteraid.analysis.stereo import StereoMeter, segment_boundaries
@@ -250,3 +252,19 @@ def test_low_end_decimator_passes_bass_level():
     x[:, 1] = 0
     r = measure(x)
     assert r.low_end_correlation == 0.0
+
+
+_PARTITION_SIGNAL = white_noise(-20, 1.5, RATE, 2, seed=21) @ np.array([[1.0, 0.6], [0.0, 0.8]])
+
+@settings(max_examples=15, deadline=None)
+@given(st.lists(st.integers(min_value=0, max_value=int(1.5 * RATE)), min_size=1, max_size=8))
+def test_any_partition_gives_the_same_result(cuts):
+    x = _PARTITION_SIGNAL
+    edges = [0, *sorted(cuts), x.shape[0]]
+    m = StereoMeter(RATE, x.shape[1])
+    for a, b in zip(edges[:-1], edges[1:]):
+        m.feed(x[a:b])  # includes empty blocks
+    parts, whole = m.result(), measure(x)
+    for name in ("correlation", "worst_correlation_400ms", "side_to_mid_db", "balance_db",
+                 "low_end_correlation"):
+        assert getattr(parts, name) == pytest.approx(getattr(whole, name), rel=1e-9, abs=1e-12), name
