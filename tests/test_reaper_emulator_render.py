@@ -277,7 +277,7 @@ def test_reaeq_mapping_is_nonlinear_and_searchable(tmp_path):
         for _ in range(50):
             mid = (lo + hi) / 2
             lo, hi = (mid, hi) if float(fmt(p, mid)) < target else (lo, mid)
-        return (lo + hi) / 2
+        return hi  # the smallest value whose text reads >= target
     rp.RPR_TrackFX_SetParamNormalized(m, 0, 3, solve(3, 1000.0))
     rp.RPR_TrackFX_SetParamNormalized(m, 0, 4, solve(4, 6.0))
     # the display has 0.1 Hz / 0.1 dB resolution, so bisection on text lands within half a step
