@@ -1,0 +1,67 @@
+"""render_chain to a file: loudness on target, ceiling kept (independent meter), rate kept, no overwrite."""
+
+import math
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+import pyebur128 as pe
+
+from masteraid.audio import write
+from masteraid.chain import ChainSpec, CompressorSpec, EqBand, LimiterSpec, render_chain
+from masteraid.errors import OutputExistsError
+from tests.signals import music_like
+
+
+def _ebur128(y, rate):
+    st = pe.R128State(y.shape[1], rate, pe.MeasurementMode.MODE_I | pe.MeasurementMode.MODE_TRUE_PEAK)
+    st.add_frames(np.ascontiguousarray(y.ravel()), y.shape[0])
+    return pe.get_loudness_global(st), 20 * math.log10(max(pe.get_true_peak(st, c) for c in range(y.shape[1])))
+
+
+@pytest.mark.parametrize("rate, target", [(44100, -9.0), (48000, -14.0), (96000, -11.0)])
+def test_master_file_lands_on_target_under_the_ceiling(tmp_path, rate, target):
+    raw = tmp_path / "raw.wav"
+    write(raw, music_like(10.0, rate, 2, level_db=-20.0), rate, subtype="PCM_24")
+    spec = ChainSpec(
+        target_lufs=target,
+        eq_bands=(EqBand("low_shelf", 120.0, 2.0, 0.707), EqBand("high_shelf", 6000.0, 1.5, 0.707)),
+        compressor=CompressorSpec(-18.0, 2.0, 30.0, 250.0, 6.0, 0.0),
+        limiter=LimiterSpec(ceiling_dbtp=-1.0),
+    )
+    out = tmp_path / "master.wav"
+    res = render_chain(raw, spec, out)
+    info = sf.info(str(out))
+    assert info.samplerate == rate and info.subtype == "PCM_24" and info.frames == int(10.0 * rate)
+    y, _ = sf.read(str(out), always_2d=True)
+    lufs, tp = _ebur128(y, rate)
+    assert lufs == pytest.approx(target, abs=0.1)
+    assert res.integrated_lufs == pytest.approx(lufs, abs=0.01)
+    if rate <= 48000:
+        # libebur128's true peak, an independent meter. (At 96 kHz it oversamples only 2x, and this test
+        # signal's full-band noise reaches 48 kHz: it reads intersample peaks the Annex 2 meter does not.)
+        assert tp <= -1.0 + 1e-6
+    assert res.true_peak_dbtp <= -1.0
+    assert res.clipped_samples == 0
+    assert res.spec.limiter.drive_db != spec.limiter.drive_db  # the drive was refined
+    assert res.loudness_iterations >= 1
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".masteraid")] == []  # cache removed
+
+
+def test_render_never_overwrites(tmp_path):
+    raw = tmp_path / "raw.wav"
+    write(raw, music_like(3.0, 44100, 2), 44100)
+    out = tmp_path / "master.wav"
+    out.write_bytes(b"precious")
+    with pytest.raises(OutputExistsError, match="never overwrites"):
+        render_chain(raw, ChainSpec(target_lufs=-14.0, limiter=LimiterSpec(-1.0)), out)
+    assert out.read_bytes() == b"precious"
+
+
+def test_silence_renders_silence(tmp_path):
+    raw = tmp_path / "raw.wav"
+    write(raw, np.zeros((44100 * 2, 2)), 44100)
+    res = render_chain(raw, ChainSpec(target_lufs=-14.0, limiter=LimiterSpec(-1.0)), tmp_path / "m.wav")
+    y, _ = sf.read(str(tmp_path / "m.wav"), always_2d=True)
+    assert not np.any(y) and res.integrated_lufs == float("-inf") and not res.on_target

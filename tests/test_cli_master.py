@@ -1,0 +1,76 @@
+"""``masteraid master`` end to end on the bundled example pair."""
+
+import json
+from pathlib import Path
+
+import pytest
+import soundfile as sf
+
+from masteraid.chain import ChainSpec
+from masteraid.cli import main
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "masteraid" / "examples"
+RAW, PRE = EXAMPLES / "example_raw.flac", EXAMPLES / "example_pretreat.flac"
+
+
+@pytest.fixture(scope="module")
+def mastered(tmp_path_factory):
+    d = tmp_path_factory.mktemp("master")
+    out, chain = d / "m.wav", d / "m.json"
+    import io
+    from contextlib import redirect_stdout
+
+    buf = io.StringIO()
+    with redirect_stdout(buf):
+        code = main(["master", str(RAW), "--reference", str(PRE), "--out", str(out), "--chain", str(chain), "--json"])
+    return code, json.loads(buf.getvalue()), out, chain
+
+
+def test_master_json_and_files(mastered):
+    code, doc, out, chain = mastered
+    assert code == 0
+    ref = doc["reference"]
+    m = doc["master"]
+    assert m["integrated_lufs"] == pytest.approx(ref["integrated_lufs"], abs=0.1)  # as loud as the pre-treat
+    assert m["true_peak_dbtp"] <= -1.0
+    assert m["plr_db"] == pytest.approx(m["true_peak_dbtp"] - m["integrated_lufs"], abs=1e-9)
+    assert m["clipped_samples"] == 0
+    info = sf.info(str(out))
+    assert info.subtype == "PCM_24" and info.format == "WAV"
+    assert info.samplerate == sf.info(str(RAW)).samplerate and info.frames == sf.info(str(RAW)).frames
+    spec = ChainSpec.from_json(chain.read_text())
+    assert spec == ChainSpec.from_json(doc["spec"])
+    assert len(spec.eq_bands) <= 6 and spec.limiter.ceiling_dbtp == -1.0
+
+
+def test_master_never_overwrites(mastered, capsys):
+    _, _, out, chain = mastered
+    before = out.read_bytes()
+    assert main(["master", str(RAW), "--out", str(out), "--chain", str(out.with_name("x.json"))]) == 1
+    assert "never overwrites" in capsys.readouterr().err
+    assert out.read_bytes() == before
+    assert main(["master", str(RAW), "--out", str(out.with_name("y.wav")), "--chain", str(chain)]) == 1
+    assert not out.with_name("y.wav").exists()
+
+
+def test_master_text_defaults_and_overrides(tmp_path, capsys):
+    raw = tmp_path / "song.flac"
+    raw.write_bytes(RAW.read_bytes())
+    (tmp_path / "song - master.wav").write_bytes(b"taken")
+    assert main(["master", str(raw), "--target-lufs", "-16", "--ceiling-dbtp", "-2"]) == 0
+    text = capsys.readouterr().out
+    out = tmp_path / "song - master (2).wav"  # the default name was taken: a new one, never overwritten
+    assert out.exists() and (tmp_path / "song - master.wav").read_bytes() == b"taken"
+    assert (tmp_path / "song - master (2).chain.json").exists()
+    assert "integrated loudness" in text and "true peak" in text and "PLR" in text
+    spec = ChainSpec.from_json((tmp_path / "song - master (2).chain.json").read_text())
+    assert spec.target_lufs == -16.0 and spec.limiter.ceiling_dbtp == -2.0
+
+
+def test_master_bad_settings(tmp_path, capsys):
+    assert main(["master", str(RAW), "--target-lufs", "3", "--out", str(tmp_path / "a.wav")]) == 1
+    assert "--target-lufs" in capsys.readouterr().err
+    assert main(["master", str(RAW), "--out", str(tmp_path / "a.mp3")]) == 1
+    assert "must end in" in capsys.readouterr().err
+    assert main(["master", str(tmp_path / "missing.wav")]) == 1
+    assert not any(tmp_path.iterdir())
