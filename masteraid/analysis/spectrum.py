@@ -8,8 +8,9 @@ Method (Welch's averaged periodogram with a power-complementary window, then ban
 * Frames of ``N`` samples, ``N`` the power of two at or above 0.6 s (32768 at 44.1/48 kHz, i.e.
   1.46 Hz bins at 48 kHz, so the 25 Hz band — 22.4..28.2 Hz, about 6 Hz wide — holds the window's
   main lobe), hop ``N/2``. The remainder of a block is carried to the next.
-* Window: the sine window ``w[n] = sin(π (n + ½) / N)`` (the MDCT / "sqrt-Hann" window) rather than
-  Hann, because it is *power-complementary* at 50 % overlap: ``w[n]² + w[n + N/2]² = 1``. Every
+* Window: the sine window ``w[n] = sin(π (n + ½) / N)`` (the MDCT window) rather than Hann, because
+  it is *power-complementary* at 50 % overlap — the Princen–Bradley condition
+  ``w[n]² + w[n + N/2]² = 1``. Every
   sample therefore carries exactly the same total weight, so transients count fully wherever they
   fall (with Hann at 50 % a sample's weight swings between 0.5 and 1, and a song whose beat period
   is close to the frame length — 88 bpm at 48 kHz — could read its kick band off by up to 1.5 dB).

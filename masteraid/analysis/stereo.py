@@ -8,8 +8,8 @@ Definitions (sums run over the whole file unless stated)
 --------------------------------------------------------
 ``Sxx = Σ L²``, ``Syy = Σ R²``, ``Sxy = Σ L·R``.
 
-* **correlation** ``Sxy / sqrt(Sxx · Syy)`` — the *phase-correlation meter* convention
-  (IEC 60268-18 style goniometer/correlation meter, as in DAW correlation meters): no mean removal.
+* **correlation** ``Sxy / sqrt(Sxx · Syy)`` — the convention of phase-correlation meters (the
+  "+1 / 0 / −1" meter beside a goniometer in DAWs and broadcast monitoring): no mean removal.
   A DC offset is already reported by the peaks meter and is tiny against programme; keeping it
   makes a DC-only identical pair read 1 instead of ``0/0``. Both channels all-zero → ``nan``;
   exactly one channel all-zero → ``0.0`` (nothing in common, as a correlation meter shows).
