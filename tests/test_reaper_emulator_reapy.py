@@ -43,6 +43,7 @@ out["eq_param0"] = [eq.params[0].name, eq.params[0].formatted, list(eq.params[0]
 out["eq_format_0_232"] = eq.params[0].format_value(0.232)
 eq.params["Gain-Low Shelf 1"] = 0.5
 out["eq_gain_text"] = eq.params[1].formatted
+eq.params[1] = 0.25   # back to 0 dB: with every band at 0 dB the EQ is an identity
 eq.disable()
 out["eq_enabled"] = eq.is_enabled
 eq.enable()
