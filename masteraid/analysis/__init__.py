@@ -113,7 +113,6 @@ def analyze(
     loud = LoudnessMeter(rate, ch)
     peaks = PeaksMeter(rate, ch)
     others = {"stereo": StereoMeter(rate, ch), "spectrum": SpectrumMeter(rate, ch), "edges": EdgesMeter(rate, ch)}
-    meters = [loud, peaks, *others.values()]
     nonfinite = 0
     done = 0
     total = max(info.frames, 1)
@@ -122,7 +121,10 @@ def analyze(
             bad = ~np.isfinite(block)
             nonfinite += int(np.count_nonzero(bad))
             block = np.where(bad, 0.0, block)
-        for m in meters:
+        xt = np.ascontiguousarray(block.T)  # channel-major once, for the K-weighting and the peaks
+        loud.feed_t(xt)
+        peaks.feed_t(xt)
+        for m in others.values():
             m.feed(block)
         done += block.shape[0]
         if progress is not None:

@@ -200,7 +200,7 @@ class LoudnessMeter:
         self.weights = channel_weights(self.channels)
         self.sub_frames = sub_block_frames(self.rate_hz)
         self._sos = k_weighting_sos(self.rate_hz)
-        self._zi = np.zeros((self._sos.shape[0], 2, self.channels))
+        self._zi = np.zeros((self._sos.shape[0], self.channels, 2))
         self._fold = self.channels == 2
         ncols = self.channels + (1 if self._fold else 0)
         self._pending = np.zeros(ncols)
@@ -211,28 +211,31 @@ class LoudnessMeter:
 
     def feed(self, block: np.ndarray) -> None:
         """Add the next ``(frames, channels)`` float64 block (non-finite samples already zeroed)."""
-        n = block.shape[0]
+        self.feed_t(np.ascontiguousarray(block.T))
+
+    def feed_t(self, xt: np.ndarray) -> None:
+        """Add the next block, channel-major: a C-contiguous ``(channels, frames)`` array."""
+        n = xt.shape[1]
         if n == 0:
             return
-        z, self._zi = signal.sosfilt(self._sos, block, axis=0, zi=self._zi)
-        self.feed_weighted(z)
+        z, self._zi = signal.sosfilt(self._sos, xt, axis=1, zi=self._zi)
+        self._accumulate(z)
 
-    def feed_weighted(self, z: np.ndarray) -> None:
-        """Add a block that is already K-weighted (used by :meth:`feed`)."""
-        n = z.shape[0]
+    def _accumulate(self, z: np.ndarray) -> None:
+        """Sum the squares of K-weighted channel-major samples ``z`` into 100 ms sub-blocks."""
+        n = z.shape[1]
         sub = self.sub_frames
+        nrows = self._pending.shape[0]
+        sq = np.empty((nrows, n))
         if self._fold:
-            sq = np.empty((n, 3))
-            np.multiply(z, z, out=sq[:, :2])
-            m = z[:, 0] + z[:, 1]
-            np.multiply(m, m, out=sq[:, 2])
-            sq[:, 2] *= 0.25  # ((L+R)/2)^2
-        else:
-            sq = z * z
+            np.add(z[0], z[1], out=sq[2])
+            sq[2] *= 0.5  # (L+R)/2
+            np.square(sq[2], out=sq[2])
+        np.square(z, out=sq[: self.channels])
         start = 0
         if self._pending_frames:
             take = min(sub - self._pending_frames, n)
-            self._pending += sq[:take].sum(axis=0)
+            self._pending += sq[:, :take].sum(axis=1)
             self._pending_frames += take
             start = take
             if self._pending_frames == sub:
@@ -242,10 +245,10 @@ class LoudnessMeter:
         full = (n - start) // sub
         if full:
             stop = start + full * sub
-            self._subs.append(sq[start:stop].reshape(full, sub, sq.shape[1]).sum(axis=1))
+            self._subs.append(sq[:, start:stop].reshape(nrows, full, sub).sum(axis=2).T)
             start = stop
         if start < n:
-            self._pending += sq[start:].sum(axis=0)
+            self._pending += sq[:, start:].sum(axis=1)
             self._pending_frames += n - start
 
     # -- results -------------------------------------------------------------------------------

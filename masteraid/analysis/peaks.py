@@ -92,7 +92,12 @@ def interpolator(factor: int) -> np.ndarray | None:
 
 
 class _TruePeak:
-    """Streaming true peak and inter-sample overs of every channel (see the module docstring)."""
+    """Streaming true peak and inter-sample overs of every channel (see the module docstring).
+
+    Works on channel-major blocks ``(channels, frames)``. Interpolated values are labelled by the
+    input sample that ends their window (``label = window start + T - 1``); phase 0 of window
+    ``label`` is the sample ``label - T/2``.
+    """
 
     def __init__(self, rate_hz: int, channels: int):
         self.factor = oversampling_factor(rate_hz)
@@ -103,31 +108,29 @@ class _TruePeak:
         self.bound_gain = float(np.abs(self.h).sum(axis=1).max()) if self.h is not None else 1.0
         self.peak = np.zeros(channels)
         self.overs = np.zeros(channels, dtype=np.int64)
-        self.last_over = np.full(channels, -2, dtype=np.int64)  # global position of the last over
-        self.tail = np.zeros((self.hist, channels))
-        self.done = 0  # positions (input samples) measured
-        self.samples_measured = 0  # positions actually oversampled (for profiling / tests)
+        self.last_over = np.full(channels, -2, dtype=np.int64)  # label of the last over
+        self.tail = np.zeros((channels, self.hist))
+        self.done = 0  # windows (input samples) measured
+        self.samples_measured = 0  # windows actually interpolated (for profiling / tests)
 
-    def feed(self, block: np.ndarray, absblock: np.ndarray | None = None) -> None:
-        n = block.shape[0]
+    def feed_t(self, xt: np.ndarray, at: np.ndarray) -> None:
+        """Add a channel-major block ``xt`` (channels, frames) and its absolute values ``at``."""
+        n = xt.shape[1]
         if n == 0:
             return
         if self.h is None:  # x1: the samples are the true peak
-            a = np.abs(block) if absblock is None else absblock
-            self._overs_x1(a)
-            np.maximum(self.peak, a.max(axis=0), out=self.peak)
-            self.done += n
-            return
-        ext = np.concatenate([self.tail, block], axis=0)
-        self._measure(ext, self.done, self.peak, self.overs, self.last_over)
-        self.tail = ext[ext.shape[0] - self.hist :].copy()
+            for c in range(self.channels):
+                pos = np.flatnonzero(at[c] > 1.0)
+                if pos.size:
+                    self._count_overs(c, pos + self.done, self.overs, self.last_over)
+            np.maximum(self.peak, at.max(axis=1), out=self.peak)
+        else:
+            self._measure(xt, at, self.tail, self.done, self.peak, self.overs, self.last_over)
+            if n >= self.hist:
+                self.tail = xt[:, n - self.hist :].copy()
+            else:
+                self.tail = np.concatenate([self.tail[:, n:], xt], axis=1)
         self.done += n
-
-    def _overs_x1(self, a: np.ndarray) -> None:
-        for c in range(self.channels):
-            pos = np.flatnonzero(a[:, c] > 1.0)
-            if pos.size:
-                self._count_overs(c, pos + self.done, self.overs, self.last_over)
 
     @staticmethod
     def _count_overs(c, pos, overs, last_over) -> None:
@@ -135,50 +138,58 @@ class _TruePeak:
         overs[c] += starts
         last_over[c] = pos[-1]
 
-    def _values(self, ext_c: np.ndarray, q: np.ndarray) -> np.ndarray:
-        """Interpolated values at positions ``q`` (window ``ext_c[q : q + T]``): shape (len(q), factor)."""
-        win = np.lib.stride_tricks.sliding_window_view(ext_c, self.taps)[q]
-        return win @ self.h.T
-
-    def _measure(self, ext, origin, peak, overs, last_over) -> None:
-        """Measure the windows starting at ``ext[0 .. len(ext) - T]`` (labelled ``origin + q``)."""
-        npos = ext.shape[0] - self.hist
-        a = np.abs(ext)
-        nk = -(-npos // _CHUNK)
-        nch = nk + 1  # (nk + 1) * _CHUNK >= npos + _CHUNK >= len(ext)
-        padded = np.zeros((nch * _CHUNK, a.shape[1]))
-        padded[: a.shape[0]] = a
-        cm = padded.reshape(nch, _CHUNK, a.shape[1]).max(axis=1)
-        bound = self.bound_gain * np.maximum(cm[:nk], cm[1 : nk + 1])
-        for c in range(a.shape[1]):
-            ks = np.flatnonzero(bound[:, c] > min(peak[c], 1.0))
+    def _measure(self, xt, at, tail, origin, peak, overs, last_over) -> None:
+        """Measure the windows ending at every sample of the block (labels ``origin .. origin + n - 1``)."""
+        n = xt.shape[1]
+        hist, taps, half = self.hist, self.taps, self.taps // 2
+        # Phase 0 holds every sample: the sample peak is a lower bound of the true peak.
+        np.maximum(peak, at.max(axis=1), out=peak)
+        # Chunk k holds the windows ending in block samples [kC, kC + C); they read samples from
+        # kC - hist >= (k - 1) C on, so chunk k's bound uses the maxima of block chunks k - 1 and k
+        # (the history for k = 0).
+        nk = -(-n // _CHUNK)
+        full = n // _CHUNK
+        cm = np.empty((self.channels, nk + 1))
+        cm[:, 0] = np.abs(tail).max(axis=1)
+        if full:
+            cm[:, 1 : full + 1] = at[:, : full * _CHUNK].reshape(self.channels, full, _CHUNK).max(axis=2)
+        if nk > full:
+            cm[:, nk] = at[:, full * _CHUNK :].max(axis=1)
+        bound = self.bound_gain * np.maximum(cm[:, 1:], cm[:, :-1])
+        for c in range(self.channels):
+            ks = np.flatnonzero(bound[c] > min(peak[c], 1.0))
             if ks.size == 0:
                 continue
-            ks = ks[np.argsort(-bound[ks, c], kind="stable")]
+            # runs of candidate chunks (gaps of up to 2 chunks are bridged: fewer, longer runs)
+            brk = np.flatnonzero(np.diff(ks) > 3)
+            run_lo = ks[np.r_[0, brk + 1]] * _CHUNK
+            run_hi = np.minimum((ks[np.r_[brk, ks.size - 1]] + 1) * _CHUNK, n)
+            xc = xt[c]
             marks = []
-            for batch in (ks[:4], ks[4:]):
-                batch = batch[bound[batch, c] > min(peak[c], 1.0)]
-                if batch.size == 0:
-                    continue
-                q = (batch[:, None] * _CHUNK + np.arange(_CHUNK)).ravel()
-                q = q[q < npos]
-                y = np.abs(self._values(ext[:, c], q))
-                self.samples_measured += q.size
-                ymax = y.max(axis=1)
+            for q0, q1 in zip(run_lo.tolist(), run_hi.tolist()):
+                s0 = q0 - hist
+                if s0 >= 0:
+                    seg = xc[s0:q1]
+                else:
+                    seg = np.concatenate([tail[c, hist + s0 :], xc[:q1]])
+                ymax = np.abs(seg[hist - half : hist - half + (q1 - q0)])  # phase 0: the samples
+                for p in range(1, self.factor):
+                    y = np.correlate(seg, self.h[p], mode="valid")
+                    np.maximum(ymax, np.abs(y), out=ymax)
+                self.samples_measured += q1 - q0
                 peak[c] = max(peak[c], float(ymax.max()))
-                over = q[ymax > 1.0]
+                over = np.flatnonzero(ymax > 1.0)
                 if over.size:
-                    marks.append(over)
+                    marks.append(over + q0)
             if marks:
-                pos = np.sort(np.concatenate(marks)) + origin
-                self._count_overs(c, pos, overs, last_over)
+                self._count_overs(c, np.concatenate(marks) + origin, overs, last_over)
 
     def finish(self) -> tuple[np.ndarray, np.ndarray]:
         """(true peak per channel, linear; overs per channel), including the filter's decay past the end."""
         peak, overs, last = self.peak.copy(), self.overs.copy(), self.last_over.copy()
         if self.h is not None and self.done:
-            ext = np.concatenate([self.tail, np.zeros((self.hist, self.channels))], axis=0)
-            self._measure(ext, self.done, peak, overs, last)
+            z = np.zeros((self.channels, self.hist))
+            self._measure(z, z, self.tail, self.done, peak, overs, last)
         return peak, overs
 
 
@@ -206,7 +217,8 @@ def true_peak(samples: np.ndarray, rate: int) -> np.ndarray:
     if x.ndim == 1:
         x = x[:, None]
     tp = _TruePeak(rate, x.shape[1])
-    tp.feed(np.nan_to_num(x, nan=0.0, posinf=0.0, neginf=0.0))
+    xt = np.ascontiguousarray(np.nan_to_num(x, nan=0.0, posinf=0.0, neginf=0.0).T)
+    tp.feed_t(xt, np.abs(xt))
     return np.asarray(gain_to_db(tp.finish()[0]), dtype=float).reshape(-1)
 
 
@@ -259,22 +271,26 @@ class PeaksMeter:
 
     def feed(self, block: np.ndarray) -> None:
         """Add the next ``(frames, channels)`` float64 block (non-finite samples already zeroed)."""
-        n = block.shape[0]
+        self.feed_t(np.ascontiguousarray(block.T))
+
+    def feed_t(self, xt: np.ndarray) -> None:
+        """Add the next block, channel-major: a C-contiguous ``(channels, frames)`` array."""
+        n = xt.shape[1]
         if n == 0:
             return
-        a = np.abs(block)
-        np.maximum(self._peak, a.max(axis=0), out=self._peak)
-        self._sum += block.sum(axis=0)
-        self._sumsq += np.einsum("ij,ij->j", block, block)
-        self._tp.feed(block, a)
+        a = np.abs(xt)
+        np.maximum(self._peak, a.max(axis=1), out=self._peak)
+        self._sum += xt.sum(axis=1)
+        self._sumsq += np.einsum("ij,ij->i", xt, xt)
+        self._tp.feed_t(xt, a)
         top = float(self._peak.max())
         hit_thr = max(top * 10 ** (-CEILING_NEAR_PEAK_DB / 20), np.finfo(float).tiny)
         clip_thr = _clip_threshold(top)
         for c in range(self.channels):
-            ac = a[:, c]
+            ac = a[c]
             cand = np.flatnonzero(ac >= hit_thr)
             self._ceiling(c, ac, cand, hit_thr, n)
-            self._clips(c, block[:, c], cand[ac[cand] >= clip_thr] if cand.size else cand, n)
+            self._clips(c, xt[c], cand[ac[cand] >= clip_thr] if cand.size else cand, n)
             self._prev_abs[c] = ac[-1]
         self._prune(hit_thr, clip_thr)
         self.frames += n

@@ -112,7 +112,8 @@ def test_screened_true_peak_equals_full_oversampling(rate, block):
     full = _oversample_all(x, rate)
     tp = _TruePeak(rate, 2)
     for i in range(0, x.shape[0], block):
-        tp.feed(x[i : i + block])
+        xt = np.ascontiguousarray(x[i : i + block].T)
+        tp.feed_t(xt, np.abs(xt))
     peak, overs = tp.finish()
     np.testing.assert_allclose(peak, np.abs(full).max(axis=0), rtol=1e-12, atol=0)
     # overs: runs of input-sample periods in which some interpolated value exceeds 1
