@@ -161,9 +161,9 @@ class SpectrumResult:
 
     Attributes
     ----------
-    bands_hz : ndarray, shape (31,)
-        Nominal 1/3-octave centres 25 Hz .. 20 kHz (IEC 61260 base-10 exact centres ``1000 * 10**(k/10)``,
-        bands above Nyquist left out at low rates).
+    bands_hz : ndarray, shape (n,)
+        1/3-octave centres 25 Hz .. 20 kHz, the exact base-10 centres ``1000 * 10**(k/10)`` of IEC 61260
+        (30 bands; those above Nyquist are left out at low rates).
     band_levels_db : ndarray
         Mean power in each band, channels averaged, dB relative to full scale (a full-scale sine
         inside one band reads about −3 dB in that band).
