@@ -181,7 +181,12 @@ def GetSetProjectInfo_String(emu, proj, desc, value: Out, is_set):
     if desc == "RENDER_TARGETS":
         if is_set:
             return 0
-        value.value = ";".join(render.targets(emu, p))
+        try:
+            value.value = ";".join(render.targets(emu, p))
+        except render.RenderError as exc:
+            emu.warn(f"RENDER_TARGETS: {exc}")
+            value.value = ""
+            return 0
         return 1
     if desc in ("RENDER_STATS", "RENDER_STATS_SUMMARY"):
         if is_set:
