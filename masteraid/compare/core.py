@@ -195,6 +195,8 @@ def compare(raw, pretreat, *, progress: Progress | None = None) -> Comparison:
         pretreat_side_to_mid_db=sm_pre["all"],
         raw_correlation=corr_raw,
         pretreat_correlation=corr_pre,
+        raw_band_side_to_mid_db={k: sm_raw[k] for k in ("low", "mid", "high")},
+        pretreat_band_side_to_mid_db={k: sm_pre[k] for k in ("low", "mid", "high")},
     )
     step("spectra", 1.0)
 

@@ -24,6 +24,9 @@ GR_REPORT_P95_DB = 1.0
 GR_HARD_P95_DB = 6.0
 #: Side-to-mid change reported from this.
 WIDTH_REPORT_DB = 1.0
+#: A band's width change only counts when that band's side is at least this loud against its mid
+#: (in the pre-treat): more side where there was next to none is distortion, not width.
+AUDIBLE_SIDE_DB = -30.0
 #: Residual (unexplained energy) reported from this, and a warning from the next.
 RESIDUAL_REPORT_DB = -30.0
 RESIDUAL_WARN_DB = -20.0
@@ -129,9 +132,9 @@ def comparison_findings(c: Comparison) -> list[Finding]:
         if _fin(v) and abs(v) >= TRANSIENT_REPORT_DB:
             out.append(Finding(
                 "info", "transient_change",
-                f"{_BAND_WORDS[k].capitalize()}: the onsets {'lose' if v > 0 else 'keep'} {abs(v):.1f} dB "
-                f"{'more' if v > 0 else 'more'} than the sustain "
-                f"({'attacks softened' if v > 0 else 'attacks emphasized: slow attack lets them through'}).",
+                f"{_BAND_WORDS[k][0].upper() + _BAND_WORDS[k][1:]}: the onsets are turned down {abs(v):.1f} dB "
+                f"{'more' if v > 0 else 'less'} than the sustain "
+                f"({'attacks softened' if v > 0 else 'attacks come through: a slow attack lets them pass'}).",
                 float(v), "dB"))
 
     # EQ
@@ -164,7 +167,9 @@ def comparison_findings(c: Comparison) -> list[Finding]:
     s = c.stereo
     if _fin(s.side_to_mid_delta_db) and abs(s.side_to_mid_delta_db) >= WIDTH_REPORT_DB:
         wider = s.side_to_mid_delta_db > 0
-        bands = {k: v for k, v in s.band_side_to_mid_delta_db.items() if _fin(v)}
+        audible = s.pretreat_band_side_to_mid_db or {}
+        bands = {k: v for k, v in s.band_side_to_mid_delta_db.items()
+                 if _fin(v) and (not audible or (_fin(audible.get(k)) and audible[k] >= AUDIBLE_SIDE_DB))}
         most = ""
         if bands:
             k = max(bands, key=lambda k: abs(bands[k]))
@@ -177,10 +182,11 @@ def comparison_findings(c: Comparison) -> list[Finding]:
             f"It makes the image {'wider' if wider else 'narrower'}: side-to-mid {s.side_to_mid_delta_db:+.1f} dB{most}{corr}.",
             float(s.side_to_mid_delta_db), "dB"))
     low = s.band_side_to_mid_delta_db.get("low") if s.band_side_to_mid_delta_db else None
-    if _fin(low) and low >= WIDTH_REPORT_DB and _fin(s.pretreat_side_to_mid_db):
+    low_side = (s.pretreat_band_side_to_mid_db or {}).get("low", float("nan"))
+    if _fin(low) and low >= WIDTH_REPORT_DB and _fin(low_side) and low_side >= AUDIBLE_SIDE_DB:
         out.append(Finding(
             "warning", "low_end_wider",
-            f"It widens the low end (below 150 Hz side-to-mid {low:+.1f} dB): bass in the sides weakens in mono "
+            f"It widens the low end (below 150 Hz side-to-mid {low:+.1f} dB, now {low_side:.1f} dB): bass in the sides weakens in mono "
             "and on vinyl — keep the bus widener above 150 Hz.", float(low), "dB"))
 
     # Distortion and clipping

@@ -118,6 +118,9 @@ class StereoChange:
     pretreat_side_to_mid_db: float = float("nan")
     raw_correlation: float = float("nan")
     pretreat_correlation: float = float("nan")
+    #: Side-to-mid ratio per band (keys ``"low"``, ``"mid"``, ``"high"``) of each render, dB.
+    raw_band_side_to_mid_db: dict = field(default_factory=dict)
+    pretreat_band_side_to_mid_db: dict = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
