@@ -252,6 +252,7 @@ def render_chain(
     subtype: str = "PCM_24",
     block_frames: int = DEFAULT_BLOCK_FRAMES,
     margin_db: float = DEFAULT_MARGIN_DB,
+    tonal_reference=None,
     progress: Progress | None = None,
 ) -> RenderResult:
     """Render the raw mix through a chain, offline and streamed, to a file or to memory.
@@ -277,6 +278,13 @@ def render_chain(
         Streaming block length; the output does not depend on it.
     margin_db : float, keyword-only
         Initial internal headroom under the ceiling (grows if the audit's meter finds an over).
+    tonal_reference : (bands_hz, levels_db) or None, keyword-only
+        The long-term 1/3-octave spectrum to aim at (e.g. the pre-treat's ``spectrum.band_levels_db``
+        minus its integrated loudness). When given, a probe render at the target loudness is measured
+        with the analysis' :class:`~masteraid.analysis.spectrum.SpectrumMeter`, and the EQ is refitted
+        (at most 6 bands, smoothed, within +-6 dB) to its current response plus the remaining
+        loudness-normalized band differences; then the chain is rendered again with that EQ. This
+        accounts for the compressor's and limiter's own effect on the tone.
     progress : callable(stage, fraction), keyword-only
 
     Returns
@@ -310,6 +318,12 @@ def render_chain(
     try:
         pre_lufs = _pre_pass(src, spec, x_store, env_store, p_store, block_frames, progress)
         lim = spec.limiter
+        if tonal_reference is not None and match_loudness and math.isfinite(pre_lufs):
+            new_spec = _refit_tone(x_store, env_store, p_store, rate, spec, pre_lufs, tonal_reference, margin_db,
+                                   block_frames, progress)
+            if new_spec is not spec:
+                spec = new_spec
+                pre_lufs = _pre_pass(src, spec, x_store, env_store, p_store, block_frames, progress)
 
         def predict(drive_db: float, margin: float) -> float:
             return _predict_loudness(env_store, p_store, rate, lim, drive_db, margin, block_frames)
@@ -351,6 +365,53 @@ def render_chain(
         del x_store, env_store, p_store
         if tmpdir is not None:
             shutil.rmtree(tmpdir, ignore_errors=True)
+
+
+def _refit_tone(x_store, env_store, p_store, rate, spec: ChainSpec, pre_lufs: float, reference, margin: float,
+                block_frames: int, progress) -> ChainSpec:
+    """Probe-render at the target loudness, compare its tone with the reference, refit the EQ."""
+    from ..analysis.spectrum import SpectrumMeter
+    from .design import MAX_EQ_GAIN_DB, eq_response_db, fit_eq
+
+    ref_f = np.asarray(reference[0], dtype=float)
+    ref_l = np.asarray(reference[1], dtype=float)
+    lim = spec.limiter
+
+    def predict(drive_db: float, m: float) -> float:
+        return _predict_loudness(env_store, p_store, rate, lim, drive_db, m, block_frames)
+
+    drive, _ = _find_drive(predict, spec.target_lufs, pre_lufs, margin, 0.05, 8, None)
+    ch = x_store.shape[1]
+    meter = SpectrumMeter(rate, ch)
+    loud = LoudnessAccumulator(rate, ch)
+
+    def sink(y, att):
+        meter.feed(y)
+        loud.feed(y)
+
+    _limiter_pass(x_store, env_store, rate, lim, drive, margin, block_frames, sink)
+    if progress is not None:
+        progress("tone", 1.0)
+    got = meter.result()
+    got_f = np.asarray(got.bands_hz, dtype=float)
+    got_l = np.asarray(got.band_levels_db, dtype=float) - loud.result()
+    bands, diff = [], []
+    for f, lv in zip(got_f, got_l):
+        j = int(np.argmin(np.abs(ref_f - f)))
+        if abs(ref_f[j] - f) < 0.02 * f and 30.0 <= f <= 16500.0 and np.isfinite(lv) and np.isfinite(ref_l[j]):
+            bands.append(f)
+            diff.append(ref_l[j] - lv)
+    if len(bands) < 6:
+        return spec
+    bands = np.array(bands)
+    want = eq_response_db(spec.eq_bands, bands, rate) + np.array(diff)
+    eq = fit_eq(bands, np.clip(want, -MAX_EQ_GAIN_DB, MAX_EQ_GAIN_DB), np.ones_like(bands), rate)
+    rms = float(np.sqrt(np.mean(np.square(diff))))
+    note = (
+        f"EQ refitted after a probe render at the target loudness: the master's tone was {rms:.1f} dB RMS "
+        f"(1/3-octave, loudness-normalized) from the pre-treat's; the new EQ takes in the compressor's and limiter's own effect."
+    )
+    return replace(spec, eq_bands=eq, notes=spec.notes + (note,))
 
 
 def _predict_loudness(env_store, p_store, rate: int, lim: LimiterSpec, drive_db: float, margin_db: float,

@@ -114,7 +114,14 @@ def master_command(args: argparse.Namespace) -> int:
     else:
         raw_m = analyze(raw_src, progress=progress_to_stderr)
     spec = design_chain(raw_m, comparison, target_lufs=args.target_lufs, ceiling_dbtp=args.ceiling_dbtp)
-    result = render_chain(raw_src, spec, out, subtype=_AUDIO_SUFFIXES[out.suffix.lower()], progress=progress_to_stderr)
+    tonal_reference = None
+    if comparison is not None and math.isfinite(comparison.pretreat.loudness.integrated_lufs):
+        ps = comparison.pretreat.spectrum
+        tonal_reference = (ps.bands_hz, ps.band_levels_db - comparison.pretreat.loudness.integrated_lufs)
+    result = render_chain(
+        raw_src, spec, out, subtype=_AUDIO_SUFFIXES[out.suffix.lower()], tonal_reference=tonal_reference,
+        progress=progress_to_stderr,
+    )
     chain_written = write_text(chain_path, result.spec.dumps() + "\n")
 
     doc = {
