@@ -1,0 +1,41 @@
+"""``masteraid compare RAW PRETREAT [--json] [--report DIR]``.
+
+Compares the two renders (:func:`masteraid.compare.compare`) and prints the text report, or with
+``--json`` the comparison document (:func:`masteraid.compare.comparison_document`: alignment,
+loudness, tonal, dynamics, stereo, distortion, match, streaming, findings). ``--report DIR`` also
+writes the text report as ``<raw stem> - compare.txt`` and the document as
+``<raw stem> - compare.json`` into DIR, under new names if those are taken.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from ..audio import open_source
+from ..compare import compare, comparison_document
+from ..report.compare import render_compare_text
+from ..serialize import dumps
+from ._common import check_report_dir, print_json, progress_to_stderr, write_report
+
+__all__ = ["compare_command"]
+
+
+def compare_command(args: argparse.Namespace) -> int:
+    """Run ``masteraid compare``; returns the exit code."""
+    report_dir = check_report_dir(getattr(args, "report", None))
+    raw, pre = open_source(args.raw), open_source(args.pretreat)  # both headers checked before any work
+    c = compare(raw, pre, progress=progress_to_stderr)
+    text = render_compare_text(c)
+    doc = comparison_document(c)
+    if args.json:
+        print_json(doc)
+    else:
+        sys.stdout.write(text)
+    if report_dir is not None:
+        stem = Path(args.raw).stem
+        for suffix, body in ((" - compare.txt", text), (" - compare.json", dumps(doc) + "\n")):
+            written = write_report(report_dir, stem + suffix, body)
+            print(f"masteraid: report written to {written}", file=sys.stderr)
+    return 0

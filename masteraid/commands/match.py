@@ -1,0 +1,59 @@
+"""``masteraid match A B [...] --out DIR [--by integrated|short-term-max] [--start S] [--end S] [--json]``.
+
+Measures each render, plans gains that make them equally loud (:func:`masteraid.match.plan_match`:
+never pushing a true peak above 0 dBTP; where matching up would, it matches down) and writes each as
+a 32-bit float WAV ``<stem> - matched <gain> dB.wav`` into DIR (new names, never overwriting; float,
+so no clipping is introduced). Prints the gains (or the plan as JSON with ``--json``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from ..audio import open_source
+from ..errors import ConfigError
+from ..match import plan_match, write_matched
+from ..serialize import to_jsonable
+from ._common import print_json, progress_to_stderr
+
+__all__ = ["match_command", "matched_name"]
+
+
+def matched_name(path, gain_db: float) -> str:
+    """``<stem> - matched +1.50 dB.wav``."""
+    return f"{Path(path).stem} - matched {gain_db:+.2f} dB.wav"
+
+
+def match_command(args: argparse.Namespace) -> int:
+    """Run ``masteraid match``; returns the exit code."""
+    files = list(args.files)
+    if len(files) < 2:
+        raise ConfigError(f"match needs two or more renders, got {len(files)} — name the raw and the pre-treat")
+    out = Path(args.out)
+    if not out.is_dir():
+        raise ConfigError(f"{out}: output folder does not exist — create it first")
+    start, end = getattr(args, "start", None), getattr(args, "end", None)
+    if start is not None and end is not None and not end > start:
+        raise ConfigError(f"--end ({end:g} s) must be after --start ({start:g} s)")
+    sources = [open_source(f) for f in files]  # every header checked before any work
+    from ..analysis import analyze
+
+    ms = [analyze(s, progress=progress_to_stderr) for s in sources]
+    plan = plan_match(*ms, by=args.by, start_s=start, end_s=end, names=[s.info.name for s in sources])
+    written = [write_matched(s, e.gain_db, out / matched_name(f, e.gain_db)) for s, e, f in zip(sources, plan.entries, files)]
+    if args.json:
+        doc = to_jsonable(plan)
+        for entry, path in zip(doc["entries"], written):
+            entry["written"] = str(path)
+        print_json({"kind": "match", **doc})
+    else:
+        what = "integrated loudness" if plan.by == "integrated" else "max short-term loudness"
+        rng = "" if start is None and end is None else f" over {start or 0:g}-{'end' if end is None else f'{end:g} s'}"
+        print(f"matched by {what}{rng} at {plan.target_lufs:.1f} LUFS"
+              f"{' (matched down: matching up would push a true peak over 0 dBTP)' if plan.matched_down else ''}")
+        for e, path in zip(plan.entries, written):
+            print(f"  {e.gain_db:+7.2f} dB  {e.name}  ({e.level_lufs:.1f} LUFS, true peak {e.true_peak_dbtp:+.1f} -> "
+                  f"{e.matched_true_peak_dbtp:+.1f} dBTP)  -> {path}")
+    return 0
