@@ -32,7 +32,7 @@ from ..audio import AudioInfo, open_source
 from ..errors import MismatchError
 from ..findings import Finding, rank
 from .align import align, aligned_slices
-from .dynamics import dynamics_change, frame_stats, residual_db
+from .dynamics import dynamics_change, frame_stats, gain_restoring, residual_db
 from .model import Comparison, Distortion, LevelsComparison, MetricDelta, StereoChange
 from .spectral import band_side_to_mid_db, cross_spectra, tonal_change
 
@@ -185,7 +185,6 @@ def compare(raw, pretreat, *, progress: Progress | None = None) -> Comparison:
 
     step("spectra", 0.0)
     cs = cross_spectra(xa, ya, rate)
-    tonal = tonal_change(cs, rate)
     sm_raw, sm_pre, corr_raw, corr_pre = band_side_to_mid_db(cs)
     stereo = StereoChange(
         side_to_mid_delta_db=_sub(sm_raw["all"], sm_pre["all"]),
@@ -203,6 +202,9 @@ def compare(raw, pretreat, *, progress: Progress | None = None) -> Comparison:
     step("gain trace", 0.0)
     st = frame_stats(xa, ya, rate, cs)
     dyn = dynamics_change(st, rate, trace_start_s=rs.start / rate)
+    # The tonal change: the transfer function again, with the gain reduction undone (otherwise the
+    # frequencies that trigger the compressor read as cut, the others as boosted).
+    tonal = tonal_change(cross_spectra(xa, ya, rate, y_gain=gain_restoring(dyn, rate, overlap)), rate)
     dist = Distortion(
         residual_db=residual_db(st),
         clipped_samples_added=int(m_pre.peaks.clipped_samples - m_raw.peaks.clipped_samples),

@@ -27,7 +27,8 @@ from scipy.signal import get_window
 from .model import DynamicsChange, GainReductionSummary
 from .spectral import SPLIT_BANDS_HZ, CrossSpectra, transfer_on_grid
 
-__all__ = ["FrameStats", "frame_stats", "dynamics_change", "residual_db", "IDLE_PERCENTILE", "VALID_RANGE_DB"]
+__all__ = ["FrameStats", "frame_stats", "dynamics_change", "residual_db", "gain_restoring", "IDLE_PERCENTILE",
+           "VALID_RANGE_DB"]
 
 #: Percentile of the frame gains taken as "no gain reduction".
 IDLE_PERCENTILE = 95.0
@@ -156,6 +157,20 @@ def dynamics_change(st: FrameStats, rate: int, *, trace_start_s: float = 0.0) ->
         trace_hop_s=st.hop / rate,
         trace_start_s=trace_start_s,
     )
+
+
+def gain_restoring(dc: DynamicsChange, rate: int, frames: int) -> tuple[np.ndarray, np.ndarray]:
+    """``(positions, gains)`` that undo the broadband gain reduction of ``dc`` (for a second estimate of
+    the transfer function): ``10 ** (gr / 20)`` at each frame centre, frames too quiet to measure
+    taking their neighbours' value.
+    """
+    tr = np.asarray(dc.trace_db, dtype=float)
+    hop = int(round(dc.trace_hop_s * rate))
+    centres = (np.arange(tr.shape[0]) + 1.0) * hop
+    ok = np.isfinite(tr)
+    if not ok.any():
+        return np.array([0.0, max(frames - 1, 1)]), np.ones(2)
+    return centres[ok], 10 ** (tr[ok] / 20)
 
 
 def residual_db(st: FrameStats) -> float:

@@ -77,7 +77,8 @@ def _nperseg(rate: int, frames: int) -> int:
     return n
 
 
-def cross_spectra(x: np.ndarray, y: np.ndarray, rate: int, *, chunk_segments: int = 32) -> CrossSpectra:
+def cross_spectra(x: np.ndarray, y: np.ndarray, rate: int, *, y_gain: tuple[np.ndarray, np.ndarray] | None = None,
+                  chunk_segments: int = 32) -> CrossSpectra:
     """Welch auto- and cross-spectra of the aligned pair ``x`` (raw) and ``y`` (pre-treat).
 
     Parameters
@@ -86,6 +87,10 @@ def cross_spectra(x: np.ndarray, y: np.ndarray, rate: int, *, chunk_segments: in
         Same shape; float32 is fine (the FFTs run in single precision).
     rate : int
         Hz.
+    y_gain : (positions, gains), keyword-only, optional
+        A time-varying linear gain to apply to ``y`` first, given at sample ``positions`` (increasing)
+        and interpolated linearly in between: used to undo the pre-treat's gain reduction so that the
+        transfer function describes its EQ and static gain only.
     """
     frames, channels = x.shape
     nperseg = _nperseg(rate, frames)
@@ -100,9 +105,14 @@ def cross_spectra(x: np.ndarray, y: np.ndarray, rate: int, *, chunk_segments: in
     views_y = [sliding_window_view(y[:, c], nperseg)[::hop][:nseg] for c in range(channels)]
     for s in range(0, nseg, chunk_segments):
         spx, spy = [], []
+        wy = win
+        if y_gain is not None:
+            n_here = min(chunk_segments, nseg - s)
+            pos = (s + np.arange(n_here))[:, None] * hop + np.arange(nperseg)[None, :]
+            wy = (np.interp(pos.ravel(), y_gain[0], y_gain[1]).reshape(pos.shape) * win).astype(np.float32)
         for c in range(channels):
             X = scipy.fft.rfft(views_x[c][s : s + chunk_segments] * win, axis=1)
-            Y = scipy.fft.rfft(views_y[c][s : s + chunk_segments] * win, axis=1)
+            Y = scipy.fft.rfft(views_y[c][s : s + chunk_segments] * wy, axis=1)
             px, py = (X.real**2 + X.imag**2).sum(axis=0), (Y.real**2 + Y.imag**2).sum(axis=0)
             acc["sxx"] += px
             acc["syy"] += py
