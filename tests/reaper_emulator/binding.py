@@ -44,10 +44,11 @@ class NotImplementedInEmulator(NotImplementedError):
 class Out:
     """An output slot handed to an implementation: set ``.value``."""
 
-    __slots__ = ("value", "kind", "size")
+    __slots__ = ("value", "kind", "size", "initial")
 
     def __init__(self, value, kind: str, size: int | None = None):
         self.value = value
+        self.initial = value
         self.kind = kind
         self.size = size
 
@@ -162,7 +163,7 @@ def _finish_out(o: Out):
         s = str(o.value)
         if o.size is not None:
             if o.size <= 0:
-                return o.value if isinstance(o.value, str) else s
+                return o.initial  # REAPER writes nothing into a zero-size buffer
             b = s.encode("utf-8")
             if len(b) > o.size - 1:
                 s = b[: max(o.size - 1, 0)].decode("utf-8", errors="ignore")

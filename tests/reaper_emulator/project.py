@@ -350,7 +350,7 @@ def snapshot(session: Session, *, include_console: bool = False) -> dict:
     (numbers and strings), RENDER_STATS, undo history, dirty flag; and the session's global ext
     state (both kinds), registered scripts and the emulator options. The console text is left out
     unless ``include_console`` (it is output, not state). ``state_change_count`` is left out: it
-    counts changes, it is not a setting to restore.
+    counts changes, it is not a setting to restore; nor are FX meter readings (``meters``).
     """
     d = session.to_dict()
     d.pop("faults", None)
@@ -359,6 +359,9 @@ def snapshot(session: Session, *, include_console: bool = False) -> dict:
         d.pop("console", None)
     for p in d["projects"]:
         p.pop("state_change_count", None)
+        for t in [p["master"], *p["tracks"]]:
+            for f in t["fx"] + t["rec_fx"]:
+                f.pop("meters", None)  # meter readings of the last render, not settings
     return d
 
 

@@ -102,7 +102,7 @@ class RunResult:
         return [c[1] for c in self.calls if c[0] == name]
 
     def check(self) -> "RunResult":
-        """Raise AssertionError-free ``RuntimeError`` with the details if the script failed."""
+        """Raise ``RuntimeError`` with the traceback and stderr if the script failed; else return self."""
         if self.returncode != 0 or self.error:
             raise RuntimeError(f"script failed (rc={self.returncode}):\n{self.error or ''}\n{self.stderr}")
         return self
