@@ -253,6 +253,7 @@ def render_chain(
     block_frames: int = DEFAULT_BLOCK_FRAMES,
     margin_db: float = DEFAULT_MARGIN_DB,
     tonal_reference=None,
+    tone_passes: int = 2,
     progress: Progress | None = None,
 ) -> RenderResult:
     """Render the raw mix through a chain, offline and streamed, to a file or to memory.
@@ -285,6 +286,8 @@ def render_chain(
         (at most 6 bands, smoothed, within +-6 dB) to its current response plus the remaining
         loudness-normalized band differences; then the chain is rendered again with that EQ. This
         accounts for the compressor's and limiter's own effect on the tone.
+    tone_passes : int, keyword-only
+        How many probe-and-refit rounds (each costs about one more render of the pre-limiter part).
     progress : callable(stage, fraction), keyword-only
 
     Returns
@@ -318,12 +321,15 @@ def render_chain(
     try:
         pre_lufs = _pre_pass(src, spec, x_store, env_store, p_store, block_frames, progress)
         lim = spec.limiter
-        if tonal_reference is not None and match_loudness and math.isfinite(pre_lufs):
+        for _ in range(tone_passes if tonal_reference is not None and match_loudness else 0):
+            if not math.isfinite(pre_lufs):
+                break
             new_spec = _refit_tone(x_store, env_store, p_store, rate, spec, pre_lufs, tonal_reference, margin_db,
                                    block_frames, progress)
-            if new_spec is not spec:
-                spec = new_spec
-                pre_lufs = _pre_pass(src, spec, x_store, env_store, p_store, block_frames, progress)
+            if new_spec is spec:
+                break
+            spec = new_spec
+            pre_lufs = _pre_pass(src, spec, x_store, env_store, p_store, block_frames, progress)
 
         def predict(drive_db: float, margin: float) -> float:
             return _predict_loudness(env_store, p_store, rate, lim, drive_db, margin, block_frames)
@@ -407,11 +413,12 @@ def _refit_tone(x_store, env_store, p_store, rate, spec: ChainSpec, pre_lufs: fl
     want = eq_response_db(spec.eq_bands, bands, rate) + np.array(diff)
     eq = fit_eq(bands, np.clip(want, -MAX_EQ_GAIN_DB, MAX_EQ_GAIN_DB), np.ones_like(bands), rate)
     rms = float(np.sqrt(np.mean(np.square(diff))))
+    notes = tuple(n for n in spec.notes if not n.startswith("EQ refitted"))
     note = (
         f"EQ refitted after a probe render at the target loudness: the master's tone was {rms:.1f} dB RMS "
         f"(1/3-octave, loudness-normalized) from the pre-treat's; the new EQ takes in the compressor's and limiter's own effect."
     )
-    return replace(spec, eq_bands=eq, notes=spec.notes + (note,))
+    return replace(spec, eq_bands=eq, notes=notes + (note,))
 
 
 def _predict_loudness(env_store, p_store, rate: int, lim: LimiterSpec, drive_db: float, margin_db: float,
