@@ -175,3 +175,16 @@ def test_script_error_keeps_state_and_reports(tmp_path):
     assert "ValueError: boom" in r.error
     assert r.project.tracks[0].name == "B" and r.console == ""
     assert r.open_undo_blocks == 1 and "1 undo block(s) left open" in r.warnings
+
+
+def test_stale_pointer_through_reapy_is_recorded(tmp_path):
+    # reapy's additional_api replaces rpr_packp with one that skips ValidatePtr, so a deleted
+    # track's pointer reaches the API (real REAPER would read freed memory): the emulator records it.
+    s = Session(projects=[Project(tracks=[Track(name="A"), Track(name="B")])], resource_path=str(tmp_path))
+    r = run_script(s, code="import reapy\n"
+                           "t = reapy.Project().tracks[1]\n"
+                           "t.delete()\n"
+                           "t.get_info_value('D_VOL')\n", workdir=tmp_path / "run")
+    assert r.error is None, r.error
+    assert len(r.pointer_faults) == 1 and r.pointer_faults[0].startswith("invalid MediaTrack* 0x")
+    assert [t.name for t in r.project.tracks] == ["A"]
