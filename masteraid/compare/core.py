@@ -40,6 +40,9 @@ __all__ = ["compare", "MIN_OVERLAP_S"]
 
 log = logging.getLogger(__name__)
 
+#: The gain trace is measured a second time, with the gain-corrected transfer function, when the first
+#: pass finds at least this much gain reduction (95th percentile, dB); below it the two agree.
+REFINE_ABOVE_P95_DB = 0.5
 #: Shortest aligned overlap that can be compared, s.
 MIN_OVERLAP_S = 2.0
 
@@ -202,9 +205,14 @@ def compare(raw, pretreat, *, progress: Progress | None = None) -> Comparison:
     step("gain trace", 0.0)
     st = frame_stats(xa, ya, rate, cs)
     dyn = dynamics_change(st, rate, trace_start_s=rs.start / rate)
-    # The tonal change: the transfer function again, with the gain reduction undone (otherwise the
-    # frequencies that trigger the compressor read as cut, the others as boosted).
-    tonal = tonal_change(cross_spectra(xa, ya, rate, y_gain=gain_restoring(dyn, rate, overlap)), rate)
+    # The transfer function again, with that gain reduction undone: otherwise the frequencies that
+    # trigger the compressor read as cut and the others as boosted (in the tonal change, and in the
+    # weighting of the gain trace). Then the gain trace once more with the corrected filter.
+    cs_lin = cross_spectra(xa, ya, rate, y_gain=gain_restoring(dyn, rate, overlap))
+    tonal = tonal_change(cs_lin, rate)
+    if dyn.gain_reduction.p95_db >= REFINE_ABOVE_P95_DB:
+        st = frame_stats(xa, ya, rate, cs_lin)
+        dyn = dynamics_change(st, rate, trace_start_s=rs.start / rate)
     dist = Distortion(
         residual_db=residual_db(st),
         clipped_samples_added=int(m_pre.peaks.clipped_samples - m_raw.peaks.clipped_samples),

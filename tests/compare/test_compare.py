@@ -1,0 +1,108 @@
+"""compare() end to end on synthetic renders (in memory and as files), with analyze() measuring both."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy.signal import resample_poly
+
+from masteraid.audio import ArraySource, write
+from masteraid.compare import compare, comparison_document
+from masteraid.errors import MismatchError
+from masteraid.report.compare import render_compare_text
+from masteraid.serialize import dumps
+from tests.compare.processing import apply_ba, compressor, delay, hard_clip, shelf_ba
+from tests.signals import music_like
+
+RATE = 48000
+
+
+@pytest.fixture(scope="module")
+def raw():
+    return music_like(12.0, RATE, seed=11)
+
+
+def _codes(c):
+    return {f.code for f in c.findings}
+
+
+def test_static_gain_and_latency(raw):
+    pre = delay(raw * 10 ** (4.0 / 20), 300)
+    c = compare(ArraySource(raw, RATE), ArraySource(pre, RATE))
+    assert c.alignment.latency_samples == 300 and not c.alignment.polarity_inverted
+    assert c.tonal.static_gain_db == pytest.approx(4.0, abs=0.1)
+    assert c.loudness_delta_lu == pytest.approx(4.0, abs=0.1)
+    assert c.levels.integrated_lufs.delta == pytest.approx(4.0, abs=0.1)
+    assert c.dynamics.gain_reduction.p95_db < 0.3
+    assert c.distortion.clipped_samples_added == 0
+    assert c.distortion.residual_db < -35
+    assert "latency" in _codes(c) and "gain_reduction" not in _codes(c)
+
+
+def test_polarity_and_eq_findings(raw):
+    b, a = shelf_ba(120, 5.0, RATE, "low")
+    c = compare(ArraySource(raw, RATE), ArraySource(-apply_ba(raw, b, a), RATE))
+    assert c.alignment.polarity_inverted
+    assert {"polarity_inverted", "eq_change"} <= _codes(c)
+    assert c.tonal.change_db[0] == pytest.approx(5.0, abs=0.6)  # 31.5 Hz: on the shelf's plateau
+
+
+def test_hard_clipping_detected(raw):
+    pre = hard_clip(raw, 22.0, ceiling=0.99)
+    c = compare(ArraySource(raw, RATE), ArraySource(pre, RATE))
+    assert c.distortion.clipped_samples_added > 1000
+    assert c.distortion.residual_db > -25
+    assert {"clipping_added", "distortion"} <= _codes(c)
+
+
+def test_compression_reported(raw):
+    pre, gr = compressor(raw, RATE, threshold_dbfs=-14.0, ratio=4.0, makeup_db=4.0)
+    c = compare(ArraySource(raw, RATE), ArraySource(pre, RATE))
+    hop = int(round(c.dynamics.trace_hop_s * RATE))
+    n = c.dynamics.trace_db.shape[0]
+    own = gr[np.arange(n)[:, None] * hop + np.arange(2 * hop)[None, :]].mean(axis=1)  # per 20 ms frame
+    assert own.max() > 3.0
+    assert c.dynamics.gain_reduction.max_db == pytest.approx(own.max(), abs=1.0)
+    assert "gain_reduction" in _codes(c)
+
+
+def test_unrelated_files_refused(raw):
+    other = np.random.default_rng(4).standard_normal(raw.shape) * 0.1
+    with pytest.raises(MismatchError, match="do not line up"):
+        compare(ArraySource(raw, RATE), ArraySource(other, RATE))
+
+
+def test_rate_channels_and_length_mismatch(raw, tmp_path):
+    pre = resample_poly(raw * 0.5, 441, 480, axis=0)[: int(10.0 * 44100)]  # 44.1 kHz, shorter
+    mono_raw = raw.mean(axis=1, keepdims=True)
+    c = compare(ArraySource(raw, RATE), ArraySource(pre, 44100))
+    assert {"compare_resampled", "compare_overlap"} <= _codes(c)
+    assert c.sample_rate_hz == RATE and c.overlap_s == pytest.approx(10.0, abs=0.01)
+    assert abs(c.alignment.latency_samples) <= 1
+    assert c.tonal.static_gain_db == pytest.approx(-6.02, abs=0.15)
+    c2 = compare(ArraySource(mono_raw, RATE), ArraySource(raw, RATE))
+    assert "compare_upmixed" in _codes(c2)
+
+
+def test_files_and_json_document(raw, tmp_path):
+    b, a = shelf_ba(6000, 3.0, RATE, "high")
+    pre = delay(np.clip(apply_ba(raw, b, a) * 3.0, -1, 1), 128)
+    rp = write(tmp_path / "song - raw.wav", raw, RATE, subtype="FLOAT")
+    pp = write(tmp_path / "song - pretreat.wav", pre, RATE, subtype="PCM_24")
+    c = compare(rp, pp)
+    doc = comparison_document(c)
+    assert doc["alignment"]["latency_samples"] == 128
+    assert doc["alignment"]["polarity_inverted"] is False
+    for key in ("delta_lu",):
+        assert key in doc["loudness"]
+    assert set(doc["tonal"]) >= {"bands_hz", "change_db", "confidence"}
+    assert set(doc["dynamics"]["gain_reduction_db"]) >= {"mean", "p95", "max"}
+    assert "side_to_mid_delta_db" in doc["stereo"]
+    assert set(doc["distortion"]) >= {"residual_db", "clipped_samples_added"}
+    assert len(doc["match"]["entries"]) == 2
+    assert len(doc["streaming"]["raw"]) == 8 and len(doc["streaming"]["pretreat"]) == 8
+    assert isinstance(doc["findings"], list) and doc["findings"]
+    text = dumps(doc)  # strict JSON: no NaN/Infinity tokens
+    assert "NaN" not in text and "Infinity" not in text
+    report = render_compare_text(c)
+    assert "Tonal change" in report and "Streaming preview" in report
