@@ -21,9 +21,8 @@ import soundfile as sf
 
 from . import fx as fxmod
 from .binding import Out
-from .emulator import Emulator, GuidRef, Source
-from .project import (DEFAULT_RENDER_SETTINGS, DEFAULT_RENDER_STRINGS, READ_ONLY_STRINGS, Item,
-                      Project, Send, Take, Track, new_guid)
+from .emulator import Emulator, Source
+from .project import READ_ONLY_STRINGS, Item, Project, Send, Take, Track
 
 IMPL: dict = {}
 
@@ -85,10 +84,6 @@ def get_fx(tr: Track | None, idx: int) -> fxmod.FXInstance | None:
 def _rate(emu: Emulator, tr: Track | None) -> int:
     proj = emu.project_of_track(tr) if tr is not None else None
     return (proj or emu.project).rate_hz
-
-
-def _set_out(o: Out, value) -> None:
-    o.value = value
 
 
 # ==== projects ==================================================================================

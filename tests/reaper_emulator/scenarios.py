@@ -16,7 +16,6 @@ master FX empty), ``empty`` (no tracks, no FX). Regenerate the JSON with
 from __future__ import annotations
 
 import json
-import math
 import os
 from pathlib import Path
 
