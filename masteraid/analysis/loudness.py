@@ -24,8 +24,8 @@ import logging
 import math
 
 import numpy as np
-from scipy import signal
 
+from ._iir import sosfilt_rows
 from .model import LoudnessResult
 
 __all__ = [
@@ -200,7 +200,7 @@ class LoudnessMeter:
         self.weights = channel_weights(self.channels)
         self.sub_frames = sub_block_frames(self.rate_hz)
         self._sos = k_weighting_sos(self.rate_hz)
-        self._zi = np.zeros((self._sos.shape[0], self.channels, 2))
+        self._zi = np.zeros((self.channels, self._sos.shape[0], 2))  # sosfilt_rows layout
         self._fold = self.channels == 2
         ncols = self.channels + (1 if self._fold else 0)
         self._pending = np.zeros(ncols)
@@ -218,20 +218,24 @@ class LoudnessMeter:
         n = xt.shape[1]
         if n == 0:
             return
-        z, self._zi = signal.sosfilt(self._sos, xt, axis=1, zi=self._zi)
-        self._accumulate(z)
-
-    def _accumulate(self, z: np.ndarray) -> None:
-        """Sum the squares of K-weighted channel-major samples ``z`` into 100 ms sub-blocks."""
-        n = z.shape[1]
-        sub = self.sub_frames
+        ch = self.channels
         nrows = self._pending.shape[0]
         sq = np.empty((nrows, n))
+        z = sq[:ch]  # leading rows: C-contiguous
+        z[...] = xt
+        sosfilt_rows(self._sos, z, self._zi)  # K-weighting, in place
         if self._fold:
             np.add(z[0], z[1], out=sq[2])
             sq[2] *= 0.5  # (L+R)/2
             np.square(sq[2], out=sq[2])
-        np.square(z, out=sq[: self.channels])
+        np.square(z, out=z)
+        self._accumulate(sq)
+
+    def _accumulate(self, sq: np.ndarray) -> None:
+        """Add squared K-weighted samples ``sq`` (rows: channels, then the fold-down) into 100 ms sub-blocks."""
+        n = sq.shape[1]
+        sub = self.sub_frames
+        nrows = sq.shape[0]
         start = 0
         if self._pending_frames:
             take = min(sub - self._pending_frames, n)

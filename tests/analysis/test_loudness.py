@@ -269,3 +269,37 @@ def test_fold_down_of_dual_mono_and_uncorrelated_and_antiphase():
 def test_integrated_helper_matches_meter():
     x = music_like(6, 44100, 2)
     assert integrated_loudness(x, 44100) == pytest.approx(measure(x, 44100, block=777).integrated_lufs, abs=1e-9)
+
+
+# ------------------------------------------------------------------ _iir (no scipy.signal import)
+
+
+def test_sosfilt_rows_equals_scipy_and_its_fallback(monkeypatch):
+    from scipy import signal
+
+    from masteraid.analysis import _iir
+
+    sos = k_weighting_sos(44100)
+    x = np.random.default_rng(1).standard_normal((2, 5000))
+    ref, zf = signal.sosfilt(sos, x, axis=1, zi=np.zeros((2, 2, 2)))
+    for direct in (_iir._SOSFILT, None):
+        monkeypatch.setattr(_iir, "_SOSFILT", direct)
+        zi = np.zeros((2, 2, 2))
+        a = x[:, :3000].copy()
+        b = x[:, 3000:].copy()
+        _iir.sosfilt_rows(sos, a, zi)
+        _iir.sosfilt_rows(sos, b, zi)
+        np.testing.assert_allclose(np.concatenate([a, b], axis=1), ref, rtol=0, atol=1e-12)
+        np.testing.assert_allclose(np.moveaxis(zi, 1, 0), zf, rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize("order,cutoff,rate", [(4, 150.0, 4800), (4, 150.0, 48000), (2, 1000.0, 44100), (6, 16000.0, 48000)])
+def test_butter_lowpass_matches_scipy_response(order, cutoff, rate):
+    from scipy import signal
+
+    from masteraid.analysis._iir import butter_lowpass_sos
+
+    w = np.linspace(1.0, rate / 2 * 0.99, 200)
+    _, h = signal.sosfreqz(butter_lowpass_sos(order, cutoff, rate), worN=w, fs=rate)
+    _, ref = signal.sosfreqz(signal.butter(order, cutoff, fs=rate, output="sos"), worN=w, fs=rate)
+    np.testing.assert_allclose(h, ref, rtol=0, atol=1e-9)
