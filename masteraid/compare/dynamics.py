@@ -67,32 +67,40 @@ def frame_stats(x: np.ndarray, y: np.ndarray, rate: int, cs: CrossSpectra, *, ch
     frames, channels = x.shape
     nfr = 1 + (frames - nfft) // hop if frames >= nfft else 0
     freqs = np.fft.rfftfreq(nfft, 1.0 / rate)
-    h = transfer_on_grid(cs, freqs).astype(np.complex64)
+    h = transfer_on_grid(cs, freqs)
     win = get_window("hann", nfft, fftbins=True).astype(np.float32)
-    ind = np.zeros((freqs.shape[0], 4), dtype=np.float32)
+    ind = np.zeros((freqs.shape[0], 4))
     ind[1:, 0] = 1
     for j, key in enumerate(("low", "mid", "high"), start=1):
         lo, hi = SPLIT_BANDS_HZ[key]
         ind[(freqs >= lo) & (freqs < hi) & (freqs > 0), j] = 1
+    # Band sums as matrix products on the interleaved (re, im) float view of each spectrum:
+    #   A = sum |Y|^2             = (Yv * Yv) @ ind2
+    #   B = sum |H|^2 |X|^2       = (Xv * Xv) @ (ind2 |H|^2)
+    #   C = sum Re(conj(H X) Y)   = Zv @ [ind Re H ; ind Im H]   with Z = conj(X) Y
+    ind2 = np.repeat(ind, 2, axis=0).astype(np.float32)
+    ind2_h = (ind2 * np.repeat(np.abs(h) ** 2, 2)[:, None]).astype(np.float32)
+    w_c = np.empty_like(ind2)
+    w_c[0::2] = ind * h.real[:, None]
+    w_c[1::2] = ind * h.imag[:, None]
     a = np.zeros((nfr, 4))
     b = np.zeros((nfr, 4))
     c = np.zeros((nfr, 4))
     vx = [sliding_window_view(x[:, ch], nfft)[::hop][:nfr] for ch in range(channels)]
     vy = [sliding_window_view(y[:, ch], nfft)[::hop][:nfr] for ch in range(channels)]
+    nb = freqs.shape[0]
     for s in range(0, nfr, chunk_frames):
         e = min(nfr, s + chunk_frames)
-        pa = pb = pc = None
         for ch in range(channels):
             X = scipy.fft.rfft(vx[ch][s:e] * win, axis=1)
-            X *= h
             Y = scipy.fft.rfft(vy[ch][s:e] * win, axis=1)
-            ya = Y.real * Y.real + Y.imag * Y.imag
-            xb = X.real * X.real + X.imag * X.imag
-            xc = X.real * Y.real + X.imag * Y.imag
-            pa, pb, pc = (ya, xb, xc) if pa is None else (pa + ya, pb + xb, pc + xc)
-        a[s:e] = pa @ ind
-        b[s:e] = pb @ ind
-        c[s:e] = pc @ ind
+            Xv = X.view(np.float32).reshape(e - s, 2 * nb)
+            Yv = Y.view(np.float32).reshape(e - s, 2 * nb)
+            a[s:e] += (Yv * Yv) @ ind2
+            b[s:e] += (Xv * Xv) @ ind2_h
+            np.conjugate(X, out=X)
+            X *= Y
+            c[s:e] += Xv @ w_c  # X now holds conj(X) Y
     return FrameStats(a=a, b=b, c=c, hop=hop)
 
 
