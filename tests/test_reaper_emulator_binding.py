@@ -89,7 +89,13 @@ def test_return_shape_matches_table(name, tmp_path):
     emu, objs = _session(tmp_path)
     rp = emu.module()
     sig = TABLE[name]
+    if name == "Undo_CanUndo2":
+        rp.RPR_Undo_OnStateChange("x")  # something to undo, so the char* is not NULL
     args = _default_args(sig, emu, objs)
+    if name == "ReverseNamedCommandLookup":
+        with open(tmp_path / "s.py", "w"):
+            pass
+        args = (rp.RPR_AddRemoveReaScript(True, 0, str(tmp_path / "s.py"), True),)
     r = getattr(rp, "RPR_" + name)(*args)
     if sig.returns_none:
         assert r is None
@@ -114,6 +120,26 @@ def test_unimplemented_function_raises_naming_it():
     missing = next(n for n in TABLE if n not in api.IMPL and n != "ValidatePtr")
     with pytest.raises(binding.NotImplementedInEmulator, match=f"RPR_{missing} is not implemented"):
         getattr(rp, "RPR_" + missing)(*([0] * TABLE[missing].nargs))
+
+
+def test_null_char_pointer_crashes_like_the_binding():
+    rp = Emulator(Session()).module()
+    with pytest.raises(AttributeError, match="decode"):
+        rp.RPR_Undo_CanUndo2(0)            # nothing to undo: REAPER returns NULL
+    with pytest.raises(AttributeError, match="decode"):
+        rp.RPR_ReverseNamedCommandLookup(123)
+
+
+def test_function_table_serves_reapys_direct_ctypes_calls(tmp_path):
+    import ctypes
+    emu, objs = _session(tmp_path)
+    rp = emu.module()
+    f = ctypes.CFUNCTYPE(ctypes.c_byte, ctypes.c_uint64, ctypes.c_uint64, ctypes.c_char_p)(rp._ft["ValidatePtr2"])
+    tr = objs["MediaTrack*"]
+    assert f(0, emu.address_of(tr), rp.rpr_packsc("MediaTrack*")) == 1
+    assert f(0, emu.address_of(tr), rp.rpr_packsc("MediaItem*")) == 0
+    assert f(0, 0xDEAD0, rp.rpr_packsc("MediaTrack*")) == 0
+    assert rp.rpr_unpacks(rp.rpr_packs("abc")) == "abc"
 
 
 def test_wrong_argument_count_is_a_type_error():

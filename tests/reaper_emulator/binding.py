@@ -19,6 +19,13 @@ Marshalling follows BIND exactly:
   filled. String outputs are truncated to ``size - 1`` UTF-8 bytes when a size argument follows
   the buffer (REAPER writes at most ``size`` bytes including the NUL).
 
+``_ft`` (REAPER's table of C function pointers) holds real ctypes function pointers for the
+entries reapy calls directly with ``CFUNCTYPE`` (only ``ValidatePtr2``, used by
+``Track.has_valid_id`` and friends); reapy's MIDI helpers that use other ``_ft`` entries fail
+with ``KeyError`` naming the function. A ``char*`` function returning NULL raises
+``AttributeError`` exactly as BIND's ``str(r.decode())`` does (e.g. ``Undo_CanUndo2`` with nothing
+to undo, ``ReverseNamedCommandLookup`` of an unknown id).
+
 A function the emulator does not implement still exists (reapy imports every ``RPR_`` name) but
 raises :class:`NotImplementedInEmulator` naming it when called.
 """
@@ -55,7 +62,7 @@ class Out:
 
 _PRELUDE = r'''
 import re as _re
-from ctypes import c_int, c_byte, c_double, c_uint64
+from ctypes import c_int, c_byte, c_double, c_uint64, c_char_p, create_string_buffer
 
 def rpr_packp(t, v):
   m = _re.match('^\\((\\w+\\*|HWND)\\)0x([0-9A-F]+)$', str(v))
@@ -77,13 +84,14 @@ def rpr_unpackp(t, v):
   return '(%s)0x%08X%08X' % (t, a, b)
 
 def rpr_packsc(v):
-  return str(v)
+  return c_char_p(str(v).encode("UTF-8"))
 
 def rpr_packs(v):
-  return str(v)
+  MAX_STRBUF = 4 * 1024 * 1024
+  return create_string_buffer(str(v).encode("UTF-8"), MAX_STRBUF)
 
 def rpr_unpacks(v):
-  return str(v)
+  return str(v.value.decode())
 
 def RPR_ValidatePtr(p, t):
   return _emu.call_validate_ptr(c_uint64(p).value, str(t))
@@ -103,6 +111,7 @@ def populate(ns: dict, emulator, filename: str = "<emulated reaper_python.py>") 
     """Fill a module namespace (e.g. the ``reaper_python.py`` shim's ``globals()``) with the
     binding over ``emulator``."""
     ns["_emu"] = emulator
+    ns["_ft"] = emulator.function_table()
     prelude, wrappers = _compiled(filename)
     exec(prelude, ns)
     exec(wrappers, ns)
@@ -184,7 +193,10 @@ def build_return(sig: signatures.Signature, args: tuple, converted: list, r, unp
     elif sig.c_return == "c_double":
         rv = float(r)
     elif sig.c_return == "c_char_p":
-        rv = "" if r is None else str(r)
+        if r is None:
+            # BIND converts with str(r.decode()): a NULL char* return crashes the wrapper itself
+            raise AttributeError("'NoneType' object has no attribute 'decode'")
+        rv = str(r)
     elif sig.c_return == "c_uint64":
         slot = sig.slots[0] if sig.slots else None
         ptr_type = slot.ptr_type if slot is not None else None

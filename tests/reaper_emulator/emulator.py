@@ -13,6 +13,7 @@ registry after its object is deleted, so ``ValidatePtr`` can answer "no" for a s
 
 from __future__ import annotations
 
+import ctypes
 import traceback
 from dataclasses import dataclass, field
 
@@ -64,6 +65,8 @@ class Emulator:
     _obj_at: dict = field(default_factory=dict)
     _sources: dict = field(default_factory=dict)
     _guid_refs: dict = field(default_factory=dict)
+    _ft: dict | None = None
+    _callbacks: list = field(default_factory=list)
 
     # ---- convenience ------------------------------------------------------------------------
     @property
@@ -146,6 +149,26 @@ class Emulator:
             return self._obj_at[addr]
         self.pointer_faults.append(f"invalid {ptr_type} 0x{addr:016X}")
         return None
+
+    def function_table(self) -> dict:
+        """``_ft``: name -> address of a C-callable function (ctypes callbacks into the emulator)."""
+        if self._ft is None:
+            from . import api
+
+            def validate_ptr2(proj_addr, ptr_addr, name):
+                self.calls.append(("ValidatePtr2", (proj_addr, ptr_addr, name.decode() if name else "")))
+                proj = self._obj_at.get(proj_addr) if proj_addr else None
+                if proj is not None and not (isinstance(proj, Project) and self.alive(proj)):
+                    proj = None
+                obj = self._obj_at.get(ptr_addr)
+                if obj is not None and not self.alive(obj):
+                    obj = None
+                return api.ValidatePtr2(self, proj, obj, name.decode() if name else "")
+
+            cb = ctypes.CFUNCTYPE(ctypes.c_byte, ctypes.c_uint64, ctypes.c_uint64, ctypes.c_char_p)(validate_ptr2)
+            self._callbacks.append(cb)  # keep the callback alive as long as the emulator
+            self._ft = {"ValidatePtr2": ctypes.cast(cb, ctypes.c_void_p).value}
+        return self._ft
 
     # ---- lookups ---------------------------------------------------------------------------
     def proj(self, p: Project | None) -> Project:
