@@ -128,3 +128,18 @@ def test_registry_names():
     assert {"VST: ReaEQ (Cockos)", "VST: ReaComp (Cockos)", "VST: ReaLimit (Cockos)", "JS: MasterAid Test/Gain",
             "JS: MasterAid Test/EQ", "JS: MasterAid Test/Compressor", "JS: MasterAid Test/Limiter",
             "JS: MasterAid Test/Clipper"} <= set(REGISTRY)
+
+
+def test_copy_and_move_fx_between_tracks():
+    a = Track(name="A", fx=[FXInstance.new("VST: ReaComp (Cockos)"), FXInstance.new("VST: ReaEQ (Cockos)")])
+    emu = Emulator(Session(projects=[Project(tracks=[a, Track(name="B")])]))
+    rp = emu.module()
+    ta, tb = rp.RPR_GetTrack(0, 0), rp.RPR_GetTrack(0, 1)
+    rp.RPR_TrackFX_SetParamNormalized(ta, 0, 0, 0.5)
+    rp.RPR_TrackFX_CopyToTrack(ta, 0, tb, 0, False)
+    assert rp.RPR_TrackFX_GetCount(ta) == 2 and rp.RPR_TrackFX_GetCount(tb) == 1
+    assert rp.RPR_TrackFX_GetParamNormalized(tb, 0, 0) == 0.5
+    assert emu.project.tracks[1].fx[0].guid != emu.project.tracks[0].fx[0].guid
+    rp.RPR_TrackFX_CopyToTrack(ta, 1, tb, 99, True)   # move to the end
+    assert rp.RPR_TrackFX_GetCount(ta) == 1
+    assert rp.RPR_TrackFX_GetFXName(tb, 1, "", 64)[3] == "VST: ReaEQ (Cockos)"

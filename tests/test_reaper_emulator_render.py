@@ -285,3 +285,13 @@ def test_reaeq_mapping_is_nonlinear_and_searchable(tmp_path):
     assert rp.RPR_TrackFX_GetFormattedParamValue(m, 0, 4, "", 64)[4] == "6.0"
     y, _, _ = _render(emu)
     assert 20 * np.log10(np.max(np.abs(y[RATE // 2:])) / 0.1) == pytest.approx(6.0, abs=0.06)
+
+
+def test_add_rendered_file_to_project(tmp_path):
+    x = _sine(440, 0.5, 4800)
+    emu = _project(tmp_path, x)
+    emu.project.render["RENDER_ADDTOPROJ"] = 1.0
+    _, _, target = _render(emu)
+    assert len(emu.project.tracks) == 2
+    new = emu.project.tracks[1]
+    assert new.items[0].take.file == target and new.items[0].length_s == pytest.approx(0.1)

@@ -614,6 +614,19 @@ def GetSetMediaTrackInfo_String(emu, tr, parm, value: Out, is_set):
         else:
             value.value = tr.name
         return 1
+    if parm.startswith("P_EXT:") and len(parm) > 6:
+        key = parm[6:]
+        if is_set:
+            if value.value == "":
+                tr.ext.pop(key, None)
+            else:
+                tr.ext[key] = str(value.value)
+            emu.changed(p)
+            return 1
+        if key not in tr.ext:
+            return 0
+        value.value = tr.ext[key]
+        return 1
     if parm == "GUID":
         if is_set:
             g = str(value.value).upper()
@@ -632,7 +645,7 @@ _TRACK_KEYS = {
     "D_VOL": ("volume", float), "D_PAN": ("pan", float), "B_MUTE": ("mute", bool),
     "I_SOLO": ("solo", int), "I_FOLDERDEPTH": ("folder_depth", int), "B_MAINSEND": ("main_send", bool),
     "I_FXEN": ("fx_enabled", bool), "I_SELECTED": ("selected", bool), "B_PHASE": ("phase", bool),
-    "I_NCHAN": ("nchan", int),
+    "I_NCHAN": ("nchan", int), "I_CUSTOMCOLOR": ("color", int),
 }
 
 
@@ -673,6 +686,18 @@ def SetMediaTrackInfo_Value(emu, tr, parm, value):
     setattr(tr, attr, v)
     emu.changed(emu.project_of_track(tr))
     return 1
+
+
+@rpr
+def GetTrackColor(emu, tr):
+    return tr.color if tr is not None else 0
+
+
+@rpr
+def SetTrackColor(emu, tr, color):
+    if tr is not None:
+        tr.color = color | 0x1000000
+        emu.changed(emu.project_of_track(tr))
 
 
 @rpr
@@ -1275,6 +1300,24 @@ def TrackFX_Delete(emu, tr, fx):
     del chain[i]
     emu.changed(emu.project_of_track(tr))
     return 1
+
+
+@rpr
+def TrackFX_CopyToTrack(emu, src, src_fx, dest, dest_fx, is_move):
+    """Copy (or move) an FX; ``dest_fx`` beyond the chain end appends (SDK). The copy gets a new GUID."""
+    inst = get_fx(src, src_fx)
+    if inst is None or dest is None:
+        return
+    d = inst.to_dict()
+    d.pop("guid")
+    copy_ = fxmod.FXInstance.from_dict(d)
+    if is_move:
+        chain, i = _fx_list(src, src_fx)
+        del chain[i]
+        copy_.guid = inst.guid
+    chain, i = _fx_list(dest, dest_fx)
+    chain.insert(min(max(i, 0), len(chain)), copy_)
+    emu.changed(emu.project_of_track(dest))
 
 
 @rpr

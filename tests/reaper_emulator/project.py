@@ -156,6 +156,8 @@ class Track:
     selected: bool = False       # I_SELECTED
     phase: bool = False          # B_PHASE (polarity invert)
     nchan: int = 2               # I_NCHAN
+    color: int = 0               # I_CUSTOMCOLOR (native colour | 0x1000000 when set)
+    ext: dict[str, str] = field(default_factory=dict)  # P_EXT:<key> track extension data
     fx: list[fxmod.FXInstance] = field(default_factory=list)
     rec_fx: list[fxmod.FXInstance] = field(default_factory=list)  # input / monitoring FX (never rendered)
     items: list[Item] = field(default_factory=list)
