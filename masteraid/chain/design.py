@@ -256,6 +256,6 @@ def design_chain(raw, comparison=None, *, target_lufs: float | None = None,
         input_gain_db=0.0,
         eq_bands=eq,
         compressor=comp,
-        limiter=LimiterSpec(ceiling_dbtp=ceiling, lookahead_ms=5.0, release_ms=100.0, drive_db=round(drive, 2)),
+        limiter=LimiterSpec(ceiling_dbtp=ceiling, lookahead_ms=5.0, release_ms=50.0, drive_db=round(drive, 2)),
         notes=tuple(notes),
     )
