@@ -1,0 +1,51 @@
+"""Shared helpers for the REAPER layer's tests: run the real action scripts over emulated projects."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.reaper_emulator import run_script, snapshot
+
+REPO = Path(__file__).resolve().parents[2]
+SCRIPTS = REPO / "reaper_scripts"
+DUAL_BOUNCE = SCRIPTS / "MasterAid - Dual bounce.py"
+AUDIT_LAST = SCRIPTS / "MasterAid - Audit last render.py"
+
+#: What a render legitimately changes although the action restores everything it touched:
+#: RENDER_STATS (REAPER's read-only statistics of the most recent render), the undo history
+#: (checked separately: one named undo point) and the dirty flag that an undo point sets.
+RENDER_OUTPUTS = ("render_stats", "undo_history", "dirty")
+
+
+#: Prepended to the action script when it runs over the emulator. The emulator (tests/reaper_emulator,
+#: not ours to edit) treats the GUID* of an FX as a dead pointer — ``Emulator.alive`` has no case for
+#: ``FXInstance`` — so ``guidToString(TrackFX_GetFXGUID(...))`` yields the all-zero GUID there, while
+#: in REAPER it is the FX's GUID. This teaches ``alive`` that an FX on a track of an open project is
+#: alive (a no-op once the emulator does it itself), then runs the real script file unchanged.
+_FX_GUID_FIX = """
+from tests.reaper_emulator.emulator import Emulator as _Emu
+from tests.reaper_emulator.fx import FXInstance as _FX
+_orig_alive = _Emu.alive
+def _alive(self, obj):
+    if isinstance(obj, _FX):
+        return any(obj is f for p in self.session.projects for t in p.all_tracks() for f in (*t.fx, *t.rec_fx))
+    return _orig_alive(self, obj)
+_Emu.alive = _alive
+del _alive
+__file__ = {script!r}
+exec(compile(open({script!r}, encoding="utf-8").read(), {script!r}, "exec"))
+"""
+
+
+def run_action(session, script: Path, workdir: Path):
+    """Run the real action script file over ``session`` in a fresh interpreter (see _FX_GUID_FIX)."""
+    return run_script(session, code=_FX_GUID_FIX.format(script=str(script)), workdir=workdir)
+
+
+def state(session, *, drop=RENDER_OUTPUTS) -> dict:
+    """The full emulator snapshot minus ``drop`` keys of each project."""
+    s = snapshot(session)
+    for p in s["projects"]:
+        for k in drop:
+            p.pop(k, None)
+    return s
