@@ -167,8 +167,10 @@ def _run_chain(emu, chain, x: np.ndarray, rate: int) -> np.ndarray:
     return x
 
 
-def _pan(x: np.ndarray, pan: float) -> np.ndarray:
-    return x * np.array([min(1.0, 1.0 - pan), min(1.0, 1.0 + pan)])
+def _pan(x: np.ndarray, pan: float, volume: float = 1.0) -> np.ndarray:
+    """Volume then balance pan, as one per-channel gain (a new array; ``x`` is not modified)."""
+    g = np.array([volume * min(1.0, 1.0 - pan), volume * min(1.0, 1.0 + pan)])
+    return x * g
 
 
 def mix(emu, p: Project, start_s: float, end_s: float) -> tuple[np.ndarray, int]:
@@ -219,12 +221,12 @@ def mix(emu, p: Project, start_s: float, end_s: float) -> tuple[np.ndarray, int]
             x += output(c)
         for src, s in receives.get(t.guid.upper(), []):
             if not s.mute and ((not any_solo) or soloed_self_or_ancestor(src)):
-                x += _pan(output(src) * s.volume, s.pan)
+                x += _pan(output(src), s.pan, s.volume)
         if t.fx_enabled:
             x = _run_chain(emu, t.fx, x, rate)
         if t.phase:
             x = -x
-        x = _pan(x * t.volume, t.pan)
+        x = _pan(x, t.pan, t.volume)
         if t.mute:
             x = np.zeros_like(x)
         visiting.discard(id(t))
@@ -237,7 +239,7 @@ def mix(emu, p: Project, start_s: float, end_s: float) -> tuple[np.ndarray, int]
             master_in += output(t)
     m = p.master
     y = _run_chain(emu, m.fx, master_in, rate) if m.fx_enabled else master_in
-    y = _pan(y * m.volume, m.pan)
+    y = _pan(y, m.pan, m.volume)
     if m.mute:
         y = np.zeros_like(y)
     return y, rate
