@@ -72,9 +72,6 @@ DEFAULT_RENDER_STRINGS: dict[str, str] = {
     "RENDER_FORMAT2": "",
     "RENDER_METADATA": "",
     "RENDER_EXTRAFILEDIR": "",
-    "PROJECT_NAME": "",
-    "PROJECT_TITLE": "",
-    "PROJECT_AUTHOR": "",
 }
 
 READ_ONLY_STRINGS = {"RENDER_TARGETS", "RENDER_STATS", "RENDER_STATS_SUMMARY"}
@@ -262,9 +259,17 @@ class Project:
         tracks = [Track.from_dict(t) for t in d.pop("tracks", [])]
         master = Track.from_dict(d.pop("master")) if "master" in d else Track(name="MASTER")
         render = dict(DEFAULT_RENDER_SETTINGS)
-        render.update({k: float(v) for k, v in d.pop("render", {}).items()})
+        given_n = d.pop("render", {})
+        unknown = sorted(set(given_n) - set(DEFAULT_RENDER_SETTINGS))
+        if unknown:
+            raise ValueError(f"render keys {unknown} are not GetSetProjectInfo keys the emulator knows")
+        render.update({k: float(v) for k, v in given_n.items()})
         strings = dict(DEFAULT_RENDER_STRINGS)
-        strings.update(d.pop("render_strings", {}))
+        given = d.pop("render_strings", {})
+        unknown = sorted(set(given) - set(DEFAULT_RENDER_STRINGS))
+        if unknown:
+            raise ValueError(f"render_strings keys {unknown} are not GetSetProjectInfo_String keys the emulator knows")
+        strings.update(given)
         ts = tuple(d.pop("time_selection", (0.0, 0.0)))
         lp = tuple(d.pop("loop_points", (0.0, 0.0)))
         return cls(tracks=tracks, master=master, render=render, render_strings=strings,
