@@ -464,7 +464,7 @@ def _refit_tone(x_store, env_store, p_store, rate, spec: ChainSpec, pre_lufs: fl
     rms = float(np.sqrt(np.mean(np.square(diff))))
     notes = tuple(n for n in spec.notes if not n.startswith("EQ refitted"))
     note = (
-        f"EQ refitted after a probe render at the target loudness: the master's tone was {rms:.1f} dB RMS "
+        f"EQ refitted ({len(eq)} band(s)) after a probe render at the target loudness: the master's tone was {rms:.1f} dB RMS "
         f"(1/3-octave, loudness-normalized) from the pre-treat's; the new EQ takes in the compressor's and limiter's own effect."
     )
     return replace(spec, eq_bands=eq, notes=notes + (note,))

@@ -167,7 +167,8 @@ def master_command(args: argparse.Namespace) -> int:
     for label, f in rows:
         w(f"{label:<22}" + "".join(f(m) for _, m in cols) + "\n")
     w(
-        f"\nLimiter drive found in {result.loudness_iterations} loudness pass(es); "
+        f"\nLimiter drive found in {result.loudness_iterations} loudness prediction(s) and "
+        f"{result.final_passes} full render(s); "
         f"peak limiting {result.limiter_max_reduction_db:.1f} dB, average {result.limiter_mean_reduction_db:.2f} dB.\n"
     )
     w(f"Master written to {out}\nChain written to {chain_written}\n")
