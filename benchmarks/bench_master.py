@@ -187,6 +187,9 @@ def main(argv=None) -> int:
                                 "--out", str(out_ma), "--chain", str(out_ma.with_suffix(".json")), "--json"])
         doc = json.loads(p.stdout)
         entry["masteraid"] = {"time_s": dt, "peak_rss_mb": rss, "loudness_iterations": doc["render"]["loudness_iterations"],
+                              "final_passes": doc["render"]["final_passes"],
+                              "measure_s": doc["render"]["timings_s"]["measure"],
+                              "render_s": doc["render"]["timings_s"]["design_and_render"],
                               **measure_output(out_ma, raw, pre_m, target)}
         out_mg = work / f"{raw.stem} - matchering {int(time.time())}.wav"
         dt, rss, _ = run_timed([sys.executable, "-c", MATCHERING_SCRIPT, str(raw), str(pre), str(out_mg)])
@@ -208,9 +211,12 @@ def main(argv=None) -> int:
         lv = ffmpeg_levels(out_long)
         long_entry = {"duration_s": 3600.0, "time_s": dt, "peak_rss_mb": rss, "target_lufs": doc["spec"]["target_lufs"],
                       "integrated_lufs_ffmpeg": lv["integrated_lufs"], "true_peak_dbtp_ffmpeg": lv["true_peak_dbtp"],
-                      "loudness_iterations": doc["render"]["loudness_iterations"]}
+                      "loudness_iterations": doc["render"]["loudness_iterations"],
+                      "measure_s": doc["render"]["timings_s"]["measure"],
+                      "render_s": doc["render"]["timings_s"]["design_and_render"]}
         print(f"\n60-minute file, no reference: {dt:.1f} s, peak RSS {rss:.0f} MB, "
-              f"{lv['integrated_lufs']:.2f} LUFS (target {long_entry['target_lufs']}), TP {lv['true_peak_dbtp']:.2f} dBTP (ffmpeg)")
+              f"{lv['integrated_lufs']:.2f} LUFS (target {long_entry['target_lufs']}), TP {lv['true_peak_dbtp']:.2f} dBTP (ffmpeg); "
+              f"analyze {long_entry['measure_s']:.1f} s, design+render {long_entry['render_s']:.1f} s")
         out_long.unlink(missing_ok=True)
     if args.json:
         Path(args.json).write_text(json.dumps({"pairs": results, "long": long_entry}, indent=2))
@@ -228,7 +234,9 @@ def print_entry(e: dict) -> None:
             f"  {tool:<10}: {r['time_s']:6.1f} s {r['peak_rss_mb']:6.0f} MB  {r['integrated_lufs']:.2f} LUFS "
             f"({r['lufs_off_target']:+.2f} LU)  TP {r['true_peak_dbtp_ffmpeg']:+.2f} dBTP (ffmpeg)  PLR {r['plr_db']:.2f} dB  "
             f"clip runs {r['clip_runs']}  tonal dist {r['tonal_distance_db']:.2f} dB  residual {r['distortion_residual_db']:.1f} dB  "
-            f"{r['sample_rate_hz']} Hz" + (f"  iterations {r['loudness_iterations']}" if "loudness_iterations" in r else "")
+            f"{r['sample_rate_hz']} Hz"
+            + (f"  predictions {r['loudness_iterations']}, renders {r['final_passes']}; "
+               f"measure+compare {r['measure_s']:.1f} s, design+render {r['render_s']:.1f} s" if "loudness_iterations" in r else "")
         )
     print(f"  speed-up  : {e['speedup']:.1f}x faster than Matchering")
 

@@ -105,6 +105,9 @@ def master_command(args: argparse.Namespace) -> int:
     if args.ceiling_dbtp is not None and not (-20.0 <= args.ceiling_dbtp <= 0.0):
         raise ConfigError(f"--ceiling-dbtp {args.ceiling_dbtp} is out of range; allowed [-20, 0] dBTP")
 
+    import time
+
+    t0 = time.perf_counter()
     comparison = None
     if ref_src is not None:
         from ..compare import compare
@@ -113,6 +116,7 @@ def master_command(args: argparse.Namespace) -> int:
         raw_m = comparison.raw
     else:
         raw_m = analyze(raw_src, progress=progress_to_stderr)
+    t1 = time.perf_counter()
     spec = design_chain(raw_m, comparison, target_lufs=args.target_lufs, ceiling_dbtp=args.ceiling_dbtp)
     tonal_reference = None
     if comparison is not None and math.isfinite(comparison.pretreat.loudness.integrated_lufs):
@@ -122,6 +126,7 @@ def master_command(args: argparse.Namespace) -> int:
         raw_src, spec, out, subtype=_AUDIO_SUFFIXES[out.suffix.lower()], tonal_reference=tonal_reference,
         progress=progress_to_stderr,
     )
+    t2 = time.perf_counter()
     chain_written = write_text(chain_path, result.spec.dumps() + "\n")
 
     doc = {
@@ -135,6 +140,7 @@ def master_command(args: argparse.Namespace) -> int:
             "limiter_mean_reduction_db": result.limiter_mean_reduction_db,
             "safety_margin_db": result.safety_margin_db,
             "final_passes": result.final_passes,
+            "timings_s": {"measure": t1 - t0, "design_and_render": t2 - t1},
         },
         "master": {
             "integrated_lufs": result.integrated_lufs,
