@@ -42,26 +42,29 @@ def _highpass(x: np.ndarray, rate: float) -> np.ndarray:
     return sosfilt(sos, x)
 
 
-def _mono(x: np.ndarray) -> np.ndarray:
-    return x.mean(axis=1, dtype=np.float64) if x.shape[1] > 1 else x[:, 0].astype(np.float64)
-
-
 def _decimate_mean(x: np.ndarray, factor: int) -> np.ndarray:
     n = (x.shape[0] // factor) * factor
     return x[:n].reshape(-1, factor).mean(axis=1)
 
 
-def _normalized_xcorr(r: np.ndarray, p: np.ndarray, start: int, length: int, max_lag: int) -> tuple[np.ndarray, int]:
-    """Correlation coefficient of ``r[start:start+length]`` against ``p`` shifted by ``-max_lag..max_lag``.
+def _mono_slice(x: np.ndarray, a: int, b: int) -> np.ndarray:
+    """Mono sum (float64) of ``x[a:b]``, zeros where the range lies outside ``x``."""
+    out = np.zeros(max(0, b - a))
+    lo, hi = max(a, 0), min(b, x.shape[0])
+    if hi > lo:
+        part = x[lo:hi]
+        view = out[lo - a : hi - a]
+        view[:] = part[:, 0]
+        for ch in range(1, part.shape[1]):  # column adds: much faster than mean(axis=1) on (n, 2)
+            view += part[:, ch]
+        if part.shape[1] > 1:
+            view /= part.shape[1]
+    return out
 
-    Returns the coefficients (index ``k + max_lag`` for lag ``k``) and ``max_lag``.
-    """
-    seg = r[start : start + length]
-    lo = start - max_lag
-    ext = np.zeros(length + 2 * max_lag)
-    a, b = max(lo, 0), min(start + length + max_lag, p.shape[0])
-    if b > a:
-        ext[a - lo : b - lo] = p[a:b]
+
+def _normalized_xcorr(seg: np.ndarray, ext: np.ndarray, max_lag: int) -> np.ndarray:
+    """Correlation coefficient of ``seg`` against ``ext[k + max_lag : k + max_lag + len(seg)]``, k = -max_lag..max_lag."""
+    length = seg.shape[0]
     nfft = 1 << int(np.ceil(np.log2(ext.shape[0] + length)))
     spec = np.conj(np.fft.rfft(seg, nfft)) * np.fft.rfft(ext, nfft)
     full = np.fft.irfft(spec, nfft)[: 2 * max_lag + 1]  # lag k -> index k + max_lag
@@ -71,7 +74,7 @@ def _normalized_xcorr(r: np.ndarray, p: np.ndarray, start: int, length: int, max
     with np.errstate(invalid="ignore", divide="ignore"):
         coef = full / np.sqrt(e_seg * e_ext)
     coef[~np.isfinite(coef)] = 0.0
-    return coef, max_lag
+    return coef
 
 
 def align(raw: np.ndarray, pretreat: np.ndarray, rate: int, *, max_lag_s: float = 1.0) -> Alignment:
@@ -95,25 +98,32 @@ def align(raw: np.ndarray, pretreat: np.ndarray, rate: int, *, max_lag_s: float 
     MismatchError
         No lag gives a correlation of at least :data:`MIN_CORRELATION`: not the same mix.
     """
-    r, p = _mono(raw), _mono(pretreat)
+    # Only the windows used are mixed to mono: the cost does not grow with the file's length.
     factor = max(1, int(rate // _COARSE_RATE_HZ))
     crate = rate / factor
-    rd, pd = _highpass(_decimate_mean(r, factor), crate), _highpass(_decimate_mean(p, factor), crate)
+    nd = raw.shape[0] // factor
     max_lag = int(np.ceil(max_lag_s * crate))
-    length = int(min(rd.shape[0], _COARSE_WINDOW_S * crate))
-    start = max(0, (rd.shape[0] - length) // 2)
-    if length < int(0.5 * crate) or not np.any(rd[start : start + length]):
+    length = int(min(nd, _COARSE_WINDOW_S * crate))
+    start = max(0, (nd - length) // 2)
+    settle = int(0.1 * crate)  # high-pass settling, dropped
+
+    def coarse_mono(x, a, b):
+        return _highpass(_decimate_mean(_mono_slice(x, (a - settle) * factor, b * factor), factor), crate)[settle:]
+
+    seg = coarse_mono(raw, start, start + length)
+    if length < int(0.5 * crate) or not np.any(seg):
         raise MismatchError(
-            f"the raw render is silent or too short ({r.shape[0] / rate:.2f} s) to line up with the pre-treat — "
+            f"the raw render is silent or too short ({raw.shape[0] / rate:.2f} s) to line up with the pre-treat — "
             "render both over the same range of the song"
         )
-    coef, _ = _normalized_xcorr(rd, pd, start, length, max_lag)
+    ext = coarse_mono(pretreat, start - max_lag, start + length + max_lag)
+    coef = _normalized_xcorr(seg, ext, max_lag)
     k0 = int(np.argmax(np.abs(coef))) - max_lag
     coarse = float(abs(coef[k0 + max_lag]))
 
     # Fine: loudest _FINE_WINDOW_S of the coarse window, every lag within two coarse steps.
     win = int(min(_FINE_WINDOW_S * rate, length * factor))
-    seg_r = r[start * factor : (start + length) * factor]
+    seg_r = _mono_slice(raw, start * factor, (start + length) * factor)
     if seg_r.shape[0] > win:
         hop = max(1, win // 4)
         blocks = seg_r[: (seg_r.shape[0] // hop) * hop].reshape(-1, hop)
@@ -121,18 +131,12 @@ def align(raw: np.ndarray, pretreat: np.ndarray, rate: int, *, max_lag_s: float 
         s0 = start * factor + int(np.argmax(energy)) * hop
     else:
         s0 = start * factor
-    s0 = min(s0, r.shape[0] - win)
+    s0 = max(0, min(s0, raw.shape[0] - win))
     center = k0 * factor
     lags = np.arange(center - 2 * factor, center + 2 * factor + 1)
-    lo = s0 + lags[0]
-    ext = np.zeros(win + lags.shape[0] - 1)
-    a, b = max(lo, 0), min(lo + ext.shape[0], p.shape[0])
-    if b > a:
-        ext[a - lo : b - lo] = p[a:b]
-    # the same filter on both, started early enough to settle: no lag bias
-    pre = min(s0, lags.shape[0] + int(0.1 * rate))
-    x = _highpass(r[s0 - pre : s0 + win], rate)[pre:]
-    ext = _highpass(np.concatenate((np.zeros(pre), ext)), rate)[pre:]
+    pre = lags.shape[0] + int(0.1 * rate)  # the same high-pass on both, settled before the window
+    x = _highpass(_mono_slice(raw, s0 - pre, s0 + win), rate)[pre:]
+    ext = _highpass(_mono_slice(pretreat, s0 + lags[0] - pre, s0 + lags[0] + win + lags.shape[0] - 1), rate)[pre:]
     frames = sliding_window_view(ext, win)  # (n_lags, win), a view
     dots = frames @ x
     energies = np.einsum("ij,ij->i", frames, frames)

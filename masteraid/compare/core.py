@@ -32,7 +32,7 @@ from ..audio import AudioInfo, open_source
 from ..errors import MismatchError
 from ..findings import Finding, rank
 from .align import align, aligned_slices
-from .dynamics import dynamics_change, frame_stats, gain_restoring, residual_db
+from .dynamics import dynamics_change, frame_groups, gain_restoring, project, residual_db
 from .model import Comparison, Distortion, LevelsComparison, MetricDelta, StereoChange
 from .spectral import band_side_to_mid_db, cross_spectra, tonal_change
 
@@ -203,7 +203,8 @@ def compare(raw, pretreat, *, progress: Progress | None = None) -> Comparison:
     step("spectra", 1.0)
 
     step("gain trace", 0.0)
-    st = frame_stats(xa, ya, rate, cs)
+    fg = frame_groups(xa, ya, rate)
+    st = project(fg, cs)
     dyn = dynamics_change(st, rate, trace_start_s=rs.start / rate)
     # The transfer function again, with that gain reduction undone: otherwise the frequencies that
     # trigger the compressor read as cut and the others as boosted (in the tonal change, and in the
@@ -211,7 +212,7 @@ def compare(raw, pretreat, *, progress: Progress | None = None) -> Comparison:
     cs_lin = cross_spectra(xa, ya, rate, y_gain=gain_restoring(dyn, rate, overlap))
     tonal = tonal_change(cs_lin, rate)
     if dyn.gain_reduction.p95_db >= REFINE_ABOVE_P95_DB:
-        st = frame_stats(xa, ya, rate, cs_lin)
+        st = project(fg, cs_lin)
         dyn = dynamics_change(st, rate, trace_start_s=rs.start / rate)
     dist = Distortion(
         residual_db=residual_db(st),

@@ -27,7 +27,7 @@ from scipy.signal import get_window
 from .model import DynamicsChange, GainReductionSummary
 from .spectral import SPLIT_BANDS_HZ, CrossSpectra, transfer_on_grid
 
-__all__ = ["FrameStats", "frame_stats", "dynamics_change", "residual_db", "gain_restoring", "IDLE_PERCENTILE",
+__all__ = ["FrameStats", "FrameGroups", "frame_groups", "project", "frame_stats", "dynamics_change", "residual_db", "gain_restoring", "IDLE_PERCENTILE",
            "VALID_RANGE_DB"]
 
 #: Percentile of the frame gains taken as "no gain reduction".
@@ -50,58 +50,107 @@ class FrameStats:
     hop: int
 
 
-def frame_stats(x: np.ndarray, y: np.ndarray, rate: int, cs: CrossSpectra, *, chunk_frames: int = 2048) -> FrameStats:
-    """One STFT pass over the aligned pair: the per-frame sums ``A``, ``B``, ``C`` per band.
+@dataclass(frozen=True, eq=False)
+class FrameGroups:
+    """Per-frame spectral sums over narrow frequency groups, from one STFT pass (no filter applied yet).
+
+    Arrays of shape (frames, groups), float32: ``pyy`` = sum |Y|^2, ``pxx`` = sum |X|^2, ``zre``/``zim`` =
+    sum conj(X) Y, over each group's bins and the channels. ``bin_group`` maps each STFT bin to its group;
+    ``group_band`` (groups, 4) says which of :data:`BANDS` each group belongs to. Groups are single bins
+    below 500 Hz and 1/12 octave above, with edges at 150 Hz and 5 kHz, so a transfer function that is
+    smooth over 1/12 octave can be applied afterwards, per group, without another FFT pass.
+    """
+
+    pyy: np.ndarray
+    pxx: np.ndarray
+    zre: np.ndarray
+    zim: np.ndarray
+    freqs_hz: np.ndarray
+    bin_group: np.ndarray
+    group_band: np.ndarray
+    hop: int
+
+
+def _groups(freqs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    df = freqs[1] - freqs[0]
+    edges = [float(f) + df / 2 for f in freqs[freqs < 500.0]]
+    edges += list(500.0 * 2.0 ** (np.arange(1, 200) / 12.0))
+    edges = np.unique(np.array([e for e in edges if e < freqs[-1] + df] + [150.0, 5000.0]))
+    raw = np.searchsorted(edges, freqs, side="right")
+    _, bin_group = np.unique(raw, return_inverse=True)
+    ng = int(bin_group.max()) + 1
+    band = np.zeros((ng, 4), dtype=np.float32)
+    for g in range(ng):
+        f0 = freqs[bin_group == g].min()
+        if f0 <= 0:
+            continue  # DC: in no band
+        band[g, 0] = 1
+        for j, key in enumerate(("low", "mid", "high"), start=1):
+            lo, hi = SPLIT_BANDS_HZ[key]
+            if lo <= f0 < hi:
+                band[g, j] = 1
+    return bin_group, band
+
+
+def frame_groups(x: np.ndarray, y: np.ndarray, rate: int, *, chunk_frames: int = 2048) -> FrameGroups:
+    """The one STFT pass over the aligned pair (Hann, ``2 * hop`` long, every ``hop`` ~ 10 ms).
 
     Parameters
     ----------
     x, y : ndarray, shape (frames, channels)
-        Raw and pre-treat, aligned, same shape.
+        Raw and pre-treat, aligned, same shape (float32 is fine).
     rate : int
         Hz.
-    cs : CrossSpectra
-        From :func:`~masteraid.compare.spectral.cross_spectra`, for the transfer function ``H``.
     """
     hop = max(1, int(round(0.01 * rate)))
     nfft = 2 * hop
     frames, channels = x.shape
     nfr = 1 + (frames - nfft) // hop if frames >= nfft else 0
     freqs = np.fft.rfftfreq(nfft, 1.0 / rate)
-    h = transfer_on_grid(cs, freqs)
+    nb = freqs.shape[0]
+    bin_group, band = _groups(freqs)
+    ng = band.shape[0]
     win = get_window("hann", nfft, fftbins=True).astype(np.float32)
-    ind = np.zeros((freqs.shape[0], 4))
-    ind[1:, 0] = 1
-    for j, key in enumerate(("low", "mid", "high"), start=1):
-        lo, hi = SPLIT_BANDS_HZ[key]
-        ind[(freqs >= lo) & (freqs < hi) & (freqs > 0), j] = 1
-    # Band sums as matrix products on the interleaved (re, im) float view of each spectrum:
-    #   A = sum |Y|^2             = (Yv * Yv) @ ind2
-    #   B = sum |H|^2 |X|^2       = (Xv * Xv) @ (ind2 |H|^2)
-    #   C = sum Re(conj(H X) Y)   = Zv @ [ind Re H ; ind Im H]   with Z = conj(X) Y
-    ind2 = np.repeat(ind, 2, axis=0).astype(np.float32)
-    ind2_h = (ind2 * np.repeat(np.abs(h) ** 2, 2)[:, None]).astype(np.float32)
-    w_c = np.empty_like(ind2)
-    w_c[0::2] = ind * h.real[:, None]
-    w_c[1::2] = ind * h.imag[:, None]
-    a = np.zeros((nfr, 4))
-    b = np.zeros((nfr, 4))
-    c = np.zeros((nfr, 4))
+    starts = np.flatnonzero(np.r_[True, np.diff(bin_group) != 0])  # groups are contiguous runs of bins
+    pyy = np.zeros((nfr, ng), dtype=np.float32)
+    pxx = np.zeros((nfr, ng), dtype=np.float32)
+    z = np.zeros((nfr, ng, 2), dtype=np.float32)
     vx = [sliding_window_view(x[:, ch], nfft)[::hop][:nfr] for ch in range(channels)]
     vy = [sliding_window_view(y[:, ch], nfft)[::hop][:nfr] for ch in range(channels)]
-    nb = freqs.shape[0]
     for s in range(0, nfr, chunk_frames):
         e = min(nfr, s + chunk_frames)
         for ch in range(channels):
             X = scipy.fft.rfft(vx[ch][s:e] * win, axis=1)
             Y = scipy.fft.rfft(vy[ch][s:e] * win, axis=1)
-            Xv = X.view(np.float32).reshape(e - s, 2 * nb)
+            Xv = X.view(np.float32).reshape(e - s, 2 * nb)  # interleaved (re, im)
             Yv = Y.view(np.float32).reshape(e - s, 2 * nb)
-            a[s:e] += (Yv * Yv) @ ind2
-            b[s:e] += (Xv * Xv) @ ind2_h
+            pyy[s:e] += np.add.reduceat(Yv * Yv, 2 * starts, axis=1)
+            pxx[s:e] += np.add.reduceat(Xv * Xv, 2 * starts, axis=1)
             np.conjugate(X, out=X)
-            X *= Y
-            c[s:e] += Xv @ w_c  # X now holds conj(X) Y
-    return FrameStats(a=a, b=b, c=c, hop=hop)
+            X *= Y  # X now holds conj(X) Y
+            z[s:e] += np.add.reduceat(Xv.reshape(e - s, nb, 2), starts, axis=1)
+    return FrameGroups(pyy=pyy, pxx=pxx, zre=z[:, :, 0], zim=z[:, :, 1], freqs_hz=freqs, bin_group=bin_group,
+                       group_band=band, hop=hop)
+
+
+def project(fg: FrameGroups, cs: CrossSpectra) -> FrameStats:
+    """Apply the transfer function of ``cs`` per group: the per-frame band sums ``A``, ``B``, ``C``."""
+    h = transfer_on_grid(cs, fg.freqs_hz)
+    ng = fg.group_band.shape[0]
+    cnt = np.bincount(fg.bin_group, minlength=ng).astype(float)
+    h2 = np.bincount(fg.bin_group, weights=np.abs(h) ** 2, minlength=ng) / cnt
+    hre = np.bincount(fg.bin_group, weights=h.real, minlength=ng) / cnt
+    him = np.bincount(fg.bin_group, weights=h.imag, minlength=ng) / cnt
+    band = fg.group_band.astype(np.float64)
+    a = fg.pyy @ band
+    b = fg.pxx @ (band * h2[:, None])
+    c = fg.zre @ (band * hre[:, None]) + fg.zim @ (band * him[:, None])
+    return FrameStats(a=np.asarray(a, float), b=np.asarray(b, float), c=np.asarray(c, float), hop=fg.hop)
+
+
+def frame_stats(x: np.ndarray, y: np.ndarray, rate: int, cs: CrossSpectra) -> FrameStats:
+    """:func:`frame_groups` then :func:`project`: per-frame band sums with ``cs``'s transfer function."""
+    return project(frame_groups(x, y, rate), cs)
 
 
 def _gain_db(st: FrameStats, j: int) -> np.ndarray:
