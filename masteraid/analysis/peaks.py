@@ -91,6 +91,19 @@ def interpolator(factor: int) -> np.ndarray | None:
     return h
 
 
+def _chunk_max(at: np.ndarray) -> np.ndarray:
+    """Maxima of ``at`` (channels, frames) over consecutive 64-sample chunks: (channels, ceil(frames / 64))."""
+    ch, n = at.shape
+    full = n // _CHUNK
+    nk = -(-n // _CHUNK)
+    cm = np.empty((ch, nk))
+    if full:
+        cm[:, :full] = at[:, : full * _CHUNK].reshape(ch, full, _CHUNK).max(axis=2)
+    if nk > full:
+        cm[:, full] = at[:, full * _CHUNK :].max(axis=1)
+    return cm
+
+
 class _TruePeak:
     """Streaming true peak and inter-sample overs of every channel (see the module docstring).
 
@@ -113,8 +126,9 @@ class _TruePeak:
         self.done = 0  # windows (input samples) measured
         self.samples_measured = 0  # windows actually interpolated (for profiling / tests)
 
-    def feed_t(self, xt: np.ndarray, at: np.ndarray) -> None:
-        """Add a channel-major block ``xt`` (channels, frames) and its absolute values ``at``."""
+    def feed_t(self, xt: np.ndarray, at: np.ndarray, chunk_max: np.ndarray | None = None) -> None:
+        """Add a channel-major block ``xt`` (channels, frames), its absolute values ``at`` and
+        optionally their maxima over 64-sample chunks (:func:`_chunk_max`)."""
         n = xt.shape[1]
         if n == 0:
             return
@@ -125,7 +139,7 @@ class _TruePeak:
                     self._count_overs(c, pos + self.done, self.overs, self.last_over)
             np.maximum(self.peak, at.max(axis=1), out=self.peak)
         else:
-            self._measure(xt, at, self.tail, self.done, self.peak, self.overs, self.last_over)
+            self._measure(xt, at, self.tail, self.done, self.peak, self.overs, self.last_over, chunk_max)
             if n >= self.hist:
                 self.tail = xt[:, n - self.hist :].copy()
             else:
@@ -138,23 +152,21 @@ class _TruePeak:
         overs[c] += starts
         last_over[c] = pos[-1]
 
-    def _measure(self, xt, at, tail, origin, peak, overs, last_over) -> None:
+    def _measure(self, xt, at, tail, origin, peak, overs, last_over, chunk_max=None) -> None:
         """Measure the windows ending at every sample of the block (labels ``origin .. origin + n - 1``)."""
         n = xt.shape[1]
-        hist, taps, half = self.hist, self.taps, self.taps // 2
+        hist, half = self.hist, self.taps // 2
+        if chunk_max is None:
+            chunk_max = _chunk_max(at)
         # Phase 0 holds every sample: the sample peak is a lower bound of the true peak.
-        np.maximum(peak, at.max(axis=1), out=peak)
+        np.maximum(peak, chunk_max.max(axis=1), out=peak)
         # Chunk k holds the windows ending in block samples [kC, kC + C); they read samples from
         # kC - hist >= (k - 1) C on, so chunk k's bound uses the maxima of block chunks k - 1 and k
         # (the history for k = 0).
-        nk = -(-n // _CHUNK)
-        full = n // _CHUNK
+        nk = chunk_max.shape[1]
         cm = np.empty((self.channels, nk + 1))
         cm[:, 0] = np.abs(tail).max(axis=1)
-        if full:
-            cm[:, 1 : full + 1] = at[:, : full * _CHUNK].reshape(self.channels, full, _CHUNK).max(axis=2)
-        if nk > full:
-            cm[:, nk] = at[:, full * _CHUNK :].max(axis=1)
+        cm[:, 1:] = chunk_max
         bound = self.bound_gain * np.maximum(cm[:, 1:], cm[:, :-1])
         for c in range(self.channels):
             ks = np.flatnonzero(bound[c] > min(peak[c], 1.0))
@@ -279,16 +291,25 @@ class PeaksMeter:
         if n == 0:
             return
         a = np.abs(xt)
-        np.maximum(self._peak, a.max(axis=1), out=self._peak)
+        cm = _chunk_max(a)
+        np.maximum(self._peak, cm.max(axis=1), out=self._peak)
         self._sum += xt.sum(axis=1)
         self._sumsq += np.einsum("ij,ij->i", xt, xt)
-        self._tp.feed_t(xt, a)
+        self._tp.feed_t(xt, a, cm)
         top = float(self._peak.max())
         hit_thr = max(top * 10 ** (-CEILING_NEAR_PEAK_DB / 20), np.finfo(float).tiny)
         clip_thr = _clip_threshold(top)
         for c in range(self.channels):
             ac = a[c]
-            cand = np.flatnonzero(ac >= hit_thr)
+            ks = np.flatnonzero(cm[c] >= hit_thr)  # only chunks that reach the threshold are scanned
+            if 4 * ks.size > cm.shape[1]:
+                cand = np.flatnonzero(ac >= hit_thr)
+            elif ks.size:
+                idx = (ks[:, None] * _CHUNK + np.arange(_CHUNK)).ravel()
+                idx = idx[idx < n]
+                cand = idx[ac[idx] >= hit_thr]
+            else:
+                cand = ks
             self._ceiling(c, ac, cand, hit_thr, n)
             self._clips(c, xt[c], cand[ac[cand] >= clip_thr] if cand.size else cand, n)
             self._prev_abs[c] = ac[-1]
