@@ -188,3 +188,17 @@ def test_stale_pointer_through_reapy_is_recorded(tmp_path):
     assert r.error is None, r.error
     assert len(r.pointer_faults) == 1 and r.pointer_faults[0].startswith("invalid MediaTrack* 0x")
     assert [t.name for t in r.project.tracks] == ["A"]
+
+
+def test_defer_runs_cycle_by_cycle_and_is_capped(tmp_path):
+    s = Session(resource_path=str(tmp_path))
+    code = ("from reaper_python import *\n"
+            "def tick():\n"
+            "    RPR_ShowConsoleMsg('t')\n"
+            "    RPR_defer('tick()')\n"
+            "RPR_defer('tick()')\n"
+            "RPR_atexit('RPR_ShowConsoleMsg(\"|end\")')\n")
+    r = run_script(s, code=code, workdir=tmp_path / "run", max_defer_cycles=5)
+    assert r.error is None, r.error
+    assert r.console == "ttttt|end"
+    assert any("deferred code still pending after 5 cycles" in w for w in r.warnings)
