@@ -28,8 +28,10 @@ from typing import Callable, Iterator
 import numpy as np
 from scipy.signal import resample_poly
 
-from ..audio import AudioInfo, open_source
-from ..errors import MismatchError
+import soundfile as sf
+
+from ..audio import AudioInfo, FileSource, open_source
+from ..errors import AudioFileError, MismatchError
 from ..findings import Finding, rank
 from .align import align, aligned_slices
 from .dynamics import dynamics_change, frame_groups, gain_restoring, project, residual_db
@@ -40,9 +42,6 @@ __all__ = ["compare", "MIN_OVERLAP_S"]
 
 log = logging.getLogger(__name__)
 
-#: The gain trace is measured a second time, with the gain-corrected transfer function, when the first
-#: pass finds at least this much gain reduction (95th percentile, dB); below it the two agree.
-REFINE_ABOVE_P95_DB = 0.5
 #: Shortest aligned overlap that can be compared, s.
 MIN_OVERLAP_S = 2.0
 
@@ -62,7 +61,21 @@ class _MemorySource:
 
 
 def _read32(src) -> np.ndarray:
+    """The whole stream as float32 ``(frames, channels)``; files are decoded straight into the array."""
     info = src.info
+    if isinstance(src, FileSource):
+        out = np.empty((info.frames, info.channels), dtype=np.float32)
+        try:
+            with sf.SoundFile(info.path) as f:
+                n = f.read(info.frames, dtype="float32", always_2d=True, out=out).shape[0]
+        except sf.LibsndfileError as exc:
+            raise AudioFileError(f"{info.name}: the file is corrupt or truncated ({exc}) — render it again") from None
+        if n < info.frames:
+            raise AudioFileError(
+                f"{info.name}: the file is truncated: the header says {info.frames} frames, only {n} could be read "
+                "— render it again"
+            )
+        return out
     out = np.empty((info.frames, info.channels), dtype=np.float32)
     pos = 0
     for block in src.blocks(1 << 18):
@@ -186,8 +199,17 @@ def compare(raw, pretreat, *, progress: Progress | None = None) -> Comparison:
                              f"only the {overlap / rate:.2f} s where both play were compared.", overlap / rate, "s"))
     step("aligning", 1.0)
 
+    # 1. one STFT pass (10 ms) into narrow-band sums; a first gain trace with the filter it estimates itself
+    step("gain trace", 0.0)
+    fg = frame_groups(xa, ya, rate)
+    dyn = dynamics_change(project(fg), rate, trace_start_s=rs.start / rate)
+    step("gain trace", 0.5)
+    # 2. Welch cross-spectra with that gain reduction undone: the linear part (EQ, static gain) is not
+    #    biased by the compressor (otherwise the frequencies that trigger it read as cut, the others as
+    #    boosted); the width is measured on the renders as they are.
     step("spectra", 0.0)
-    cs = cross_spectra(xa, ya, rate)
+    cs = cross_spectra(xa, ya, rate, y_gain=gain_restoring(dyn, rate, overlap))
+    tonal = tonal_change(cs, rate)
     sm_raw, sm_pre, corr_raw, corr_pre = band_side_to_mid_db(cs)
     stereo = StereoChange(
         side_to_mid_delta_db=_sub(sm_raw["all"], sm_pre["all"]),
@@ -201,19 +223,9 @@ def compare(raw, pretreat, *, progress: Progress | None = None) -> Comparison:
         pretreat_band_side_to_mid_db={k: sm_pre[k] for k in ("low", "mid", "high")},
     )
     step("spectra", 1.0)
-
-    step("gain trace", 0.0)
-    fg = frame_groups(xa, ya, rate)
+    # 3. the gain trace again, through the fine, gain-corrected filter (no new FFT pass)
     st = project(fg, cs)
     dyn = dynamics_change(st, rate, trace_start_s=rs.start / rate)
-    # The transfer function again, with that gain reduction undone: otherwise the frequencies that
-    # trigger the compressor read as cut and the others as boosted (in the tonal change, and in the
-    # weighting of the gain trace). Then the gain trace once more with the corrected filter.
-    cs_lin = cross_spectra(xa, ya, rate, y_gain=gain_restoring(dyn, rate, overlap))
-    tonal = tonal_change(cs_lin, rate)
-    if dyn.gain_reduction.p95_db >= REFINE_ABOVE_P95_DB:
-        st = project(fg, cs_lin)
-        dyn = dynamics_change(st, rate, trace_start_s=rs.start / rate)
     dist = Distortion(
         residual_db=residual_db(st),
         clipped_samples_added=int(m_pre.peaks.clipped_samples - m_raw.peaks.clipped_samples),

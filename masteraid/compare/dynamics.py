@@ -133,14 +133,25 @@ def frame_groups(x: np.ndarray, y: np.ndarray, rate: int, *, chunk_frames: int =
                        group_band=band, hop=hop)
 
 
-def project(fg: FrameGroups, cs: CrossSpectra) -> FrameStats:
-    """Apply the transfer function of ``cs`` per group: the per-frame band sums ``A``, ``B``, ``C``."""
-    h = transfer_on_grid(cs, fg.freqs_hz)
+def project(fg: FrameGroups, cs: CrossSpectra | None = None) -> FrameStats:
+    """Apply a transfer function per group: the per-frame band sums ``A``, ``B``, ``C``.
+
+    With ``cs``, its (Welch, fine-resolution) transfer function; without, the one the frame pass itself
+    estimates per group (``sum conj(X) Y / sum |X|^2`` over all frames): cruder, but free.
+    """
     ng = fg.group_band.shape[0]
-    cnt = np.bincount(fg.bin_group, minlength=ng).astype(float)
-    h2 = np.bincount(fg.bin_group, weights=np.abs(h) ** 2, minlength=ng) / cnt
-    hre = np.bincount(fg.bin_group, weights=h.real, minlength=ng) / cnt
-    him = np.bincount(fg.bin_group, weights=h.imag, minlength=ng) / cnt
+    if cs is not None:
+        h = transfer_on_grid(cs, fg.freqs_hz)
+        cnt = np.bincount(fg.bin_group, minlength=ng).astype(float)
+        h2 = np.bincount(fg.bin_group, weights=np.abs(h) ** 2, minlength=ng) / cnt
+        hre = np.bincount(fg.bin_group, weights=h.real, minlength=ng) / cnt
+        him = np.bincount(fg.bin_group, weights=h.imag, minlength=ng) / cnt
+    else:
+        den = fg.pxx.sum(axis=0, dtype=np.float64)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            hre = np.where(den > 0, fg.zre.sum(axis=0, dtype=np.float64) / den, 0.0)
+            him = np.where(den > 0, fg.zim.sum(axis=0, dtype=np.float64) / den, 0.0)
+        h2 = hre**2 + him**2
     band = fg.group_band.astype(np.float64)
     a = fg.pyy @ band
     b = fg.pxx @ (band * h2[:, None])

@@ -90,7 +90,8 @@ def cross_spectra(x: np.ndarray, y: np.ndarray, rate: int, *, y_gain: tuple[np.n
     y_gain : (positions, gains), keyword-only, optional
         A time-varying linear gain to apply to ``y`` first, given at sample ``positions`` (increasing)
         and interpolated linearly in between: used to undo the pre-treat's gain reduction so that the
-        transfer function describes its EQ and static gain only.
+        transfer function describes its EQ and static gain only. The left/right sums of ``y`` (for
+        the width) are taken without it.
     """
     frames, channels = x.shape
     nperseg = _nperseg(rate, frames)
@@ -118,7 +119,12 @@ def cross_spectra(x: np.ndarray, y: np.ndarray, rate: int, *, y_gain: tuple[np.n
             acc["syy"] += py
             cacc["sxy"] += (np.conj(X) * Y).sum(axis=0)
             spx.append((X, px))
-            spy.append((Y, py))
+            if channels >= 2 and y_gain is not None:
+                # the width is measured on the pre-treat as it is, without the gain correction
+                Yu = scipy.fft.rfft(views_y[c][s : s + chunk_segments] * win, axis=1)
+                spy.append((Yu, (Yu.real**2 + Yu.imag**2).sum(axis=0)))
+            else:
+                spy.append((Y, py))
         if channels >= 2:
             acc["x_ll"] += spx[0][1]
             acc["x_rr"] += spx[1][1]
