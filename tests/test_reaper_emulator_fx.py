@@ -143,3 +143,14 @@ def test_copy_and_move_fx_between_tracks():
     rp.RPR_TrackFX_CopyToTrack(ta, 1, tb, 99, True)   # move to the end
     assert rp.RPR_TrackFX_GetCount(ta) == 1
     assert rp.RPR_TrackFX_GetFXName(tb, 1, "", 64)[3] == "VST: ReaEQ (Cockos)"
+
+
+def test_fx_guid_pointer_and_string():
+    emu = _emu_with("VST: ReaEQ (Cockos)")
+    rp = emu.module()
+    tr = rp.RPR_GetTrack(0, 0)
+    g = rp.RPR_TrackFX_GetFXGUID(tr, 0)
+    assert g.startswith("(GUID*)0x") and not g.endswith("0x0000000000000000")
+    assert rp.RPR_guidToString(g, "")[1] == emu.project.tracks[0].fx[0].guid
+    rp.RPR_TrackFX_Delete(tr, 0)
+    assert rp.RPR_guidToString(g, "")[1] == "{00000000-0000-0000-0000-000000000000}"  # dead pointer -> NULL

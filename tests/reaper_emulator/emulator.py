@@ -18,6 +18,7 @@ import traceback
 from dataclasses import dataclass, field
 
 from . import binding, faults, signatures
+from .fx import FXInstance
 from .project import Item, Project, Session, Take, Track
 
 __all__ = ["Emulator", "Source", "GuidRef"]
@@ -124,6 +125,8 @@ class Emulator:
             return obj.owner is None or self.item_of_take(obj.owner) is not None
         if isinstance(obj, GuidRef):
             return self.alive(obj.owner)
+        if isinstance(obj, FXInstance):  # owner of an FX GUID*: alive while in an open chain
+            return any(obj is f for p in self.session.projects for t in p.all_tracks() for f in (*t.fx, *t.rec_fx))
         return False
 
     def call_validate_ptr(self, addr: int, ptr_type: str) -> int:
