@@ -35,7 +35,7 @@ from ..analysis import analyze
 from ..analysis.model import Measurements
 from ..audio import write_text
 from ..audit import check
-from ..errors import MasterAidError, ReaperError
+from ..errors import ReaperError
 from ..findings import Finding
 from ..serialize import SCHEMA_VERSION
 from ._api import CheckedApi, api

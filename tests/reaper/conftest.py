@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import itertools
+import json
 from pathlib import Path
 
-from tests.reaper_emulator import run_script, snapshot
+import pytest
+
+from tests.reaper_emulator import FXInstance, run_script, snapshot
+from tests.reaper_emulator.emulator import Emulator as _Emu
+from tests.reaper_emulator.scenarios import build_empty, build_mix_10_tracks, build_mix_bus, load_scenario
 
 REPO = Path(__file__).resolve().parents[2]
 SCRIPTS = REPO / "reaper_scripts"
@@ -49,3 +55,53 @@ def state(session, *, drop=RENDER_OUTPUTS) -> dict:
         for k in drop:
             p.pop(k, None)
     return s
+
+
+#: Seconds of audio per track in the scenarios (the emulator's default is 10; 5 keeps the suite fast
+#: and still leaves the audit's 3 s loudness-range window room).
+SECONDS = 5.0
+_BUILDERS = {"mix_10_tracks": lambda: build_mix_10_tracks(SECONDS), "mix_bus": lambda: build_mix_bus(SECONDS),
+             "empty": build_empty}
+
+
+@pytest.fixture(scope="session")
+def scenario(tmp_path_factory):
+    """``scenario(name)``: a fresh copy of an emulator scenario (audio synthesized once per test
+    session and shared read-only) whose project folder is a new empty directory."""
+    base = tmp_path_factory.mktemp("scenarios")
+    cache: dict = {}
+    counter = itertools.count(1)
+
+    def get(name: str):
+        if name not in cache:
+            path = base / f"{name}.json"
+            path.write_text(json.dumps(_BUILDERS[name]()), encoding="utf-8")
+            cache[name] = load_scenario(path, base / name)
+        s = cache[name].copy()
+        folder = base / f"project{next(counter)}"
+        folder.mkdir()
+        s.project.folder = str(folder)
+        return s
+    return get
+
+
+class ReaperPythonApi:
+    """reapy.reascript_api's shape (names without RPR_) over an emulator's reaper_python module."""
+
+    def __init__(self, module):
+        self._m = module
+
+    def __getattr__(self, name):
+        return getattr(self._m, "RPR_" + name)
+
+
+@pytest.fixture(autouse=True)
+def fx_guid_alive(monkeypatch):
+    """In-process twin of _FX_GUID_FIX: the emulator treats an FX's GUID* as dead."""
+    orig = _Emu.alive
+
+    def alive(self, obj):
+        if isinstance(obj, FXInstance):
+            return any(obj is f for p in self.session.projects for t in p.all_tracks() for f in t.fx)
+        return orig(self, obj)
+    monkeypatch.setattr(_Emu, "alive", alive)

@@ -9,49 +9,27 @@ from masteraid.reaper._api import CheckedApi
 from masteraid.reaper.bus import find_bus
 from masteraid.reaper.guard import ProjectState, undo_block
 from tests.reaper_emulator import Emulator, FXInstance, Track, diff, snapshot
-from tests.reaper_emulator.emulator import Emulator as _Emu
-from tests.reaper_emulator.scenarios import load_scenario
 
-
-class _Api:
-    """reapy.reascript_api's shape (names without RPR_) over an emulator's reaper_python module."""
-
-    def __init__(self, module):
-        self._m = module
-
-    def __getattr__(self, name):
-        return getattr(self._m, "RPR_" + name)
-
-
-@pytest.fixture(autouse=True)
-def fx_guid_alive(monkeypatch):
-    """See tests/reaper/conftest.py _FX_GUID_FIX: the emulator treats an FX's GUID* as dead."""
-    orig = _Emu.alive
-
-    def alive(self, obj):
-        if isinstance(obj, FXInstance):
-            return any(obj is f for p in self.session.projects for t in p.all_tracks() for f in t.fx)
-        return orig(self, obj)
-    monkeypatch.setattr(_Emu, "alive", alive)
+from .conftest import ReaperPythonApi
 
 
 def _rpr(session):
     emu = Emulator(session)
-    return emu, CheckedApi(_Api(emu.module()))
+    return emu, CheckedApi(ReaperPythonApi(emu.module()))
 
 
-def test_auto_prefers_master_then_the_mix_bus_track(tmp_path):
-    emu, rpr = _rpr(load_scenario("mix_10_tracks", tmp_path / "a"))
+def test_auto_prefers_master_then_the_mix_bus_track(scenario):
+    emu, rpr = _rpr(scenario("mix_10_tracks"))
     c = find_bus(rpr, None, "auto")
     assert c.is_master and [f.guid for f in c.active_fx] == [fx.guid for fx in emu.project.master.fx]
-    emu, rpr = _rpr(load_scenario("mix_bus", tmp_path / "b"))
+    emu, rpr = _rpr(scenario("mix_bus"))
     c = find_bus(rpr, None, "auto")
     assert c.name == "MIX BUS" and not c.is_master and "folder parent" in c.reason
     assert c.guid == emu.project.tracks[0].guid
 
 
-def test_a_drum_bus_fed_by_some_tracks_only_is_not_the_stereo_bus(tmp_path):
-    s = load_scenario("mix_10_tracks", tmp_path)
+def test_a_drum_bus_fed_by_some_tracks_only_is_not_the_stereo_bus(scenario):
+    s = scenario("mix_10_tracks")
     p = s.project
     chain, p.master.fx = p.master.fx, []
     # "Drum Bus" is a folder parent of Kick and Snare only: the other tracks do not feed it
@@ -64,8 +42,8 @@ def test_a_drum_bus_fed_by_some_tracks_only_is_not_the_stereo_bus(tmp_path):
     assert c.name == "Drum Bus" and len(c.active_fx) == 3
 
 
-def test_two_bus_candidates_are_ambiguous(tmp_path):
-    s = load_scenario("mix_bus", tmp_path)
+def test_two_bus_candidates_are_ambiguous(scenario):
+    s = scenario("mix_bus")
     p = s.project
     # a second top-level "2BUS" receiving sends from every track, with its own FX
     from tests.reaper_emulator import Send
@@ -81,14 +59,14 @@ def test_two_bus_candidates_are_ambiguous(tmp_path):
 @pytest.mark.parametrize("bus,message", [("Kick", "has no enabled FX"), ("Nope", "no track is named 'Nope'"),
                                          ("{00000000-0000-0000-0000-00000000000F}", "no track has GUID"),
                                          ("", "bus must be")])
-def test_explicit_bus_errors_say_what_to_do(tmp_path, bus, message):
-    _, rpr = _rpr(load_scenario("mix_bus", tmp_path))
+def test_explicit_bus_errors_say_what_to_do(scenario, bus, message):
+    _, rpr = _rpr(scenario("mix_bus"))
     with pytest.raises(ReaperError, match=message):
         find_bus(rpr, None, bus)
 
 
-def test_guard_restores_everything_after_an_error_half_way(tmp_path):
-    emu, rpr = _rpr(load_scenario("mix_10_tracks", tmp_path))
+def test_guard_restores_everything_after_an_error_half_way(scenario):
+    emu, rpr = _rpr(scenario("mix_10_tracks"))
     before = snapshot(emu.session)
     master = rpr.GetMasterTrack(None)
     with pytest.raises(RuntimeError, match="half-way"):
@@ -116,8 +94,8 @@ def test_guard_restores_everything_after_an_error_half_way(tmp_path):
     assert names[-1] == "RENDER_FORMAT"
 
 
-def test_guard_reports_what_it_could_not_restore(tmp_path):
-    emu, rpr = _rpr(load_scenario("mix_10_tracks", tmp_path))
+def test_guard_reports_what_it_could_not_restore(scenario):
+    emu, rpr = _rpr(scenario("mix_10_tracks"))
     from tests.reaper_emulator import raise_on
     with pytest.raises(ReaperError, match=r"boom.*and then: REAPER did not take back.*RENDER_DITHER"):
         with ProjectState(rpr, None) as st:
@@ -127,8 +105,8 @@ def test_guard_reports_what_it_could_not_restore(tmp_path):
             raise ReaperError("boom")
 
 
-def test_undo_block_is_one_named_point_even_on_error(tmp_path):
-    emu, rpr = _rpr(load_scenario("empty", tmp_path))
+def test_undo_block_is_one_named_point_even_on_error(scenario):
+    emu, rpr = _rpr(scenario("empty"))
     with pytest.raises(ValueError):
         with undo_block(rpr, None, "MasterAid: test"):
             raise ValueError

@@ -4,7 +4,6 @@ emulator), on the emulator's ready-made projects."""
 from __future__ import annotations
 
 import json
-import math
 import os
 from pathlib import Path
 
@@ -15,7 +14,6 @@ import soundfile as sf
 from masteraid.analysis import analyze
 from tests.reaper_emulator import Emulator, diff, fail_render, raise_on, snapshot
 from tests.reaper_emulator.render import mix
-from tests.reaper_emulator.scenarios import load_scenario
 
 from .conftest import DUAL_BOUNCE, run_action, state
 
@@ -23,8 +21,7 @@ TAIL_S = 1.0  # dual_bounce's default tail_ms
 ACTION = "MasterAid: Dual bounce"
 
 
-def _run(name, workdir, *, prepare=None):
-    session = load_scenario(name, workdir)
+def _run(session, workdir, *, prepare=None):
     if prepare is not None:
         prepare(session)
     before = session.copy()
@@ -44,13 +41,13 @@ def _reference(session, *, bus_off):
 
 
 @pytest.fixture(scope="module")
-def master_run(tmp_path_factory):
-    return _run("mix_10_tracks", tmp_path_factory.mktemp("master"))
+def master_run(tmp_path_factory, scenario):
+    return _run(scenario("mix_10_tracks"), tmp_path_factory.mktemp("master"))
 
 
 @pytest.fixture(scope="module")
-def bus_run(tmp_path_factory):
-    return _run("mix_bus", tmp_path_factory.mktemp("bus"))
+def bus_run(tmp_path_factory, scenario):
+    return _run(scenario("mix_bus"), tmp_path_factory.mktemp("bus"))
 
 
 def _read(path):
@@ -155,8 +152,8 @@ def _master_fx_disabled(session):
 
 @pytest.mark.parametrize("name,prepare", [("empty", None), ("mix_10_tracks", _master_fx_disabled)],
                          ids=["empty-project", "master-fx-all-disabled"])
-def test_no_bus_fx_is_a_clear_message_and_changes_nothing(tmp_path, name, prepare):
-    before, r, folder = _run(name, tmp_path, prepare=prepare)
+def test_no_bus_fx_is_a_clear_message_and_changes_nothing(tmp_path, scenario, name, prepare):
+    before, r, folder = _run(scenario(name), tmp_path, prepare=prepare)
     assert r.error is None  # no traceback: one console line
     assert r.console.startswith("MasterAid: no stereo-bus FX found") and r.console.count("\n") == 1
     assert "put the pre-treat on the master FX chain" in r.console
@@ -189,9 +186,9 @@ FAULTS = {
 
 
 @pytest.mark.parametrize("fault", list(FAULTS))
-def test_fault_half_way_restores_project_and_leaves_no_file(tmp_path, master_run, fault):
+def test_fault_half_way_restores_project_and_leaves_no_file(tmp_path, scenario, master_run, fault):
     inject, message = FAULTS[fault]
-    before, r, folder = _run("mix_10_tracks", tmp_path, prepare=lambda s: inject(s, master_run))
+    before, r, folder = _run(scenario("mix_10_tracks"), tmp_path, prepare=lambda s: inject(s, master_run))
     assert r.error is None, r.error  # shown as one console line, no traceback
     line = next(ln for ln in r.console.splitlines() if ln.startswith("MasterAid: "))
     assert message in line
@@ -203,12 +200,12 @@ def test_fault_half_way_restores_project_and_leaves_no_file(tmp_path, master_run
 
 # ------------------------------------------------------------------------------- never overwrite
 
-def test_existing_raw_is_not_overwritten(tmp_path):
+def test_existing_raw_is_not_overwritten(tmp_path, scenario):
     sentinel = np.full((480, 2), 0.25)
 
     def prepare(session):
         sf.write(os.path.join(session.project.folder, "Mix - raw.wav"), sentinel, 48000, subtype="FLOAT")
-    before, r, folder = _run("mix_10_tracks", tmp_path, prepare=prepare)
+    before, r, folder = _run(scenario("mix_10_tracks"), tmp_path, prepare=prepare)
     assert r.error is None, r.error
     assert sorted(os.listdir(folder)) == ["Mix - pretreat (2).wav", "Mix - raw (2).wav", "Mix - raw.wav",
                                           "bounce (2).json"]
