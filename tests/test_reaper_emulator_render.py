@@ -295,3 +295,38 @@ def test_add_rendered_file_to_project(tmp_path):
     assert len(emu.project.tracks) == 2
     new = emu.project.tracks[1]
     assert new.items[0].take.file == target and new.items[0].length_s == pytest.approx(0.1)
+
+
+def test_monitoring_fx_are_not_rendered(tmp_path):
+    x = _sine(440, 0.3, 4800)
+    emu = _project(tmp_path, x)
+    rp = emu.module()
+    m = rp.RPR_GetMasterTrack(0)
+    idx = rp.RPR_TrackFX_AddByName(m, "JS: MasterAid Test/Gain", True, -1)
+    assert idx == 0x1000000
+    rp.RPR_TrackFX_SetParam(m, idx, 0, -12.0)
+    y, _, _ = _render(emu)
+    np.testing.assert_allclose(y, x, atol=1e-7)
+
+
+def test_solo_inside_a_folder_keeps_the_folder_chain(tmp_path):
+    a, b = _sine(300, 0.2, 4800), _sine(500, 0.3, 4800)
+    emu = _project(tmp_path, a)
+    child_a = emu.project.tracks[0]
+    fb = _write(tmp_path / "b.wav", b)
+    child_b = Track(name="B", folder_depth=-1, items=[Item(0.0, 0.1, takes=[Take(file=fb)])])
+    bus = Track(name="BUS", folder_depth=1, fx=[FXInstance.new("JS: MasterAid Test/Gain", **{"Gain (dB)": -6.0})])
+    other = Track(name="Other", items=[Item(0.0, 0.1, takes=[Take(file=fb)])])
+    emu.project.tracks = [bus, child_a, child_b, other]
+    child_b.solo = 1
+    y, _, _ = _render(emu)
+    np.testing.assert_allclose(y, b * 10 ** (-6 / 20), atol=1e-7)
+
+
+def test_item_at_another_rate_is_resampled(tmp_path):
+    x = _sine(1000, 0.5, 44100, rate=44100)   # 1 s at 44.1 kHz in a 48 kHz project
+    emu = _project(tmp_path, x, rate=44100)
+    y, rate, _ = _render(emu)
+    assert rate == 48000 and len(y) == 48000
+    ref = _sine(1000, 0.5, 48000)
+    np.testing.assert_allclose(y[2000:-2000], ref[2000:-2000], atol=2e-3)  # away from the filter edges
