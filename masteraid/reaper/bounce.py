@@ -42,7 +42,7 @@ from ._api import CheckedApi, api
 from .bus import BusChoice, find_bus
 from .guard import ProjectState, undo_block
 from .render import NUMERIC_KEYS, STRING_KEYS, WAV_FLOAT32, apply_settings, render_settings, render_to
-from .tracks import FxInfo
+from .tracks import FxInfo, is_null
 
 __all__ = ["ACTION_NAME", "RenderAudit", "BounceResult", "dual_bounce", "bounce_names", "verdict"]
 
@@ -121,7 +121,7 @@ def _project(rpr: CheckedApi, project) -> tuple[str, str]:
         p, _, fn, _ = rpr.EnumProjects(i, "", 4096)
         if p == ptr:
             return ptr, str(fn)
-        if not p or str(p).endswith("0x0000000000000000"):
+        if is_null(p):
             break
     raise ReaperError(f"project {project!r} is not open in REAPER")
 

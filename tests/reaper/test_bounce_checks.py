@@ -95,3 +95,34 @@ def test_bad_arguments_are_refused_before_any_change(monkeypatch, scenario, kwar
     emu, before, msg = _bounce(monkeypatch, scenario("mix_10_tracks"), **kwargs)
     assert message in msg and emu.render_count == 0
     assert diff(before, snapshot(emu.session)) == []
+
+
+def test_time_selection_bounds_without_tail_into_out_dir(monkeypatch, scenario, tmp_path):
+    s = scenario("mix_10_tracks")
+    s.project.time_selection = (1.0, 3.5)
+    emu = Emulator(s)
+    monkeypatch.setattr(bounce_mod, "api", lambda: CheckedApi(ReaperPythonApi(emu.module())))
+    before = snapshot(s)
+    stages = []
+    r = bounce_mod.dual_bounce(bounds="time_selection", tail_ms=0, out_dir=tmp_path,
+                               progress=lambda stage, f: stages.append(stage))
+    assert sorted(os.listdir(tmp_path)) == ["Mix - pretreat.wav", "Mix - raw.wav", "bounce.json"]
+    assert os.listdir(s.project.folder) == []
+    for a in (r.raw, r.pretreat):
+        assert a.measurements.info.frames == round(2.5 * 48000)
+    assert r.settings["RENDER_BOUNDSFLAG"] == 2 and r.settings["RENDER_TAILFLAG"] == 0
+    assert stages[0] == "render pretreat" and stages[-1] == "done"
+    after = snapshot(emu.session)
+    for snap in (before, after):
+        snap["projects"][0].pop("render_stats")
+        snap["projects"][0].pop("undo_history")
+        snap["projects"][0].pop("dirty")
+    assert diff(before, after) == []
+
+
+def test_unsaved_project_needs_saving_or_an_out_dir(monkeypatch, scenario):
+    s = scenario("mix_10_tracks")
+    s.project.file_name = ""
+    emu, before, msg = _bounce(monkeypatch, s)
+    assert "the project is not saved: save it first" in msg and emu.render_count == 0
+    assert diff(before, snapshot(emu.session)) == []
