@@ -62,3 +62,23 @@ def test_outside_reaper_the_actions_refuse_with_a_clear_message():
     import masteraid.reaper as mr
     with pytest.raises(ReaperError, match="inside REAPER only"):
         mr.dual_bounce()
+
+
+SCRIPTS = PKG.parent / "reaper_scripts"
+
+
+@pytest.mark.parametrize("script", sorted(p.name for p in SCRIPTS.glob("*.py")))
+def test_action_scripts_have_a_reapack_header_and_a_few_lines(script):
+    text = (SCRIPTS / script).read_text(encoding="utf-8")
+    header = [ln for ln in text.splitlines() if ln.startswith("# @")]
+    tags = {ln.split()[1] for ln in header}
+    assert {"@description", "@version", "@author", "@about"} <= tags
+    assert f"# @description {script[:-3]}" in header and "# @version 0.1.0" in header
+    body = [ln for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
+    assert len(body) <= 8
+    assert "import masteraid.reaper" in body and "except MasterAidError as exc:" in body
+
+
+def test_both_actions_exist():
+    assert sorted(p.name for p in SCRIPTS.glob("*.py")) == ["MasterAid - Audit last render.py",
+                                                             "MasterAid - Dual bounce.py"]
