@@ -206,11 +206,11 @@ def compare(raw, pretreat, *, progress: Progress | None = None) -> Comparison:
     step("gain trace", 0.5)
     # 2. Welch cross-spectra with that gain reduction undone: the linear part (EQ, static gain) is not
     #    biased by the compressor (otherwise the frequencies that trigger it read as cut, the others as
-    #    boosted); the width is measured on the renders as they are.
+    #    boosted). The width comes from the frame pass, on the renders as they are.
     step("spectra", 0.0)
-    cs = cross_spectra(xa, ya, rate, y_gain=gain_restoring(dyn, rate, overlap))
+    cs = cross_spectra(xa, ya, rate, y_gain=gain_restoring(dyn, rate, overlap), stereo=False)
     tonal = tonal_change(cs, rate)
-    sm_raw, sm_pre, corr_raw, corr_pre = band_side_to_mid_db(cs)
+    sm_raw, sm_pre, corr_raw, corr_pre = band_side_to_mid_db(fg.stereo if fg.stereo is not None else cs)
     stereo = StereoChange(
         side_to_mid_delta_db=_sub(sm_raw["all"], sm_pre["all"]),
         band_side_to_mid_delta_db={k: _sub(sm_raw[k], sm_pre[k]) for k in ("low", "mid", "high")},

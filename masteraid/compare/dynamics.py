@@ -69,6 +69,9 @@ class FrameGroups:
     bin_group: np.ndarray
     group_band: np.ndarray
     hop: int
+    #: Left/right auto- and cross-spectra of both renders summed over the frames (for the width per
+    #: band), in a :class:`CrossSpectra` on the STFT's bins; ``None`` for mono.
+    stereo: CrossSpectra | None = None
 
 
 def _groups(freqs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -117,20 +120,40 @@ def frame_groups(x: np.ndarray, y: np.ndarray, rate: int, *, chunk_frames: int =
     z = np.zeros((nfr, ng, 2), dtype=np.float32)
     vx = [sliding_window_view(x[:, ch], nfft)[::hop][:nfr] for ch in range(channels)]
     vy = [sliding_window_view(y[:, ch], nfft)[::hop][:nfr] for ch in range(channels)]
+    stereo = channels >= 2
+    pow_bins = np.zeros((4, 2 * nb))  # |XL|^2, |XR|^2, |YL|^2, |YR|^2 per interleaved bin, summed over frames
+    x_lr = np.zeros(nb, dtype=complex)
+    y_lr = np.zeros(nb, dtype=complex)
     for s in range(0, nfr, chunk_frames):
         e = min(nfr, s + chunk_frames)
+        first = None
         for ch in range(channels):
             X = scipy.fft.rfft(vx[ch][s:e] * win, axis=1)
             Y = scipy.fft.rfft(vy[ch][s:e] * win, axis=1)
             Xv = X.view(np.float32).reshape(e - s, 2 * nb)  # interleaved (re, im)
             Yv = Y.view(np.float32).reshape(e - s, 2 * nb)
-            pyy[s:e] += np.add.reduceat(Yv * Yv, 2 * starts, axis=1)
-            pxx[s:e] += np.add.reduceat(Xv * Xv, 2 * starts, axis=1)
+            sy, sx = Yv * Yv, Xv * Xv
+            pyy[s:e] += np.add.reduceat(sy, 2 * starts, axis=1)
+            pxx[s:e] += np.add.reduceat(sx, 2 * starts, axis=1)
+            if stereo and ch < 2:
+                pow_bins[ch] += sx.sum(axis=0)
+                pow_bins[2 + ch] += sy.sum(axis=0)
+                if ch == 0:
+                    first = (X.copy(), Y.copy())
+                else:
+                    x_lr += np.einsum("ij,ij->j", np.conj(first[0]), X)
+                    y_lr += np.einsum("ij,ij->j", np.conj(first[1]), Y)
             np.conjugate(X, out=X)
             X *= Y  # X now holds conj(X) Y
             z[s:e] += np.add.reduceat(Xv.reshape(e - s, nb, 2), starts, axis=1)
+    st = None
+    if stereo:
+        pb = pow_bins.reshape(4, nb, 2).sum(axis=2)
+        zero = np.zeros(nb)
+        st = CrossSpectra(freqs_hz=freqs, sxx=zero, syy=zero, sxy=zero.astype(complex), x_ll=pb[0], x_rr=pb[1],
+                          x_lr=x_lr, y_ll=pb[2], y_rr=pb[3], y_lr=y_lr, segments=nfr, nperseg=nfft)
     return FrameGroups(pyy=pyy, pxx=pxx, zre=z[:, :, 0], zim=z[:, :, 1], freqs_hz=freqs, bin_group=bin_group,
-                       group_band=band, hop=hop)
+                       group_band=band, hop=hop, stereo=st)
 
 
 def project(fg: FrameGroups, cs: CrossSpectra | None = None) -> FrameStats:

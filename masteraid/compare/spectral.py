@@ -78,7 +78,7 @@ def _nperseg(rate: int, frames: int) -> int:
 
 
 def cross_spectra(x: np.ndarray, y: np.ndarray, rate: int, *, y_gain: tuple[np.ndarray, np.ndarray] | None = None,
-                  chunk_segments: int = 32) -> CrossSpectra:
+                  stereo: bool = True, chunk_segments: int = 32) -> CrossSpectra:
     """Welch auto- and cross-spectra of the aligned pair ``x`` (raw) and ``y`` (pre-treat).
 
     Parameters
@@ -92,6 +92,8 @@ def cross_spectra(x: np.ndarray, y: np.ndarray, rate: int, *, y_gain: tuple[np.n
         and interpolated linearly in between: used to undo the pre-treat's gain reduction so that the
         transfer function describes its EQ and static gain only. The left/right sums of ``y`` (for
         the width) are taken without it.
+    stereo : bool, keyword-only
+        Also sum each render's left/right spectra (for the width); ``False`` leaves them zero.
     """
     frames, channels = x.shape
     nperseg = _nperseg(rate, frames)
@@ -119,13 +121,15 @@ def cross_spectra(x: np.ndarray, y: np.ndarray, rate: int, *, y_gain: tuple[np.n
             acc["syy"] += py
             cacc["sxy"] += (np.conj(X) * Y).sum(axis=0)
             spx.append((X, px))
+            if not stereo:
+                continue
             if channels >= 2 and y_gain is not None:
                 # the width is measured on the pre-treat as it is, without the gain correction
                 Yu = scipy.fft.rfft(views_y[c][s : s + chunk_segments] * win, axis=1)
                 spy.append((Yu, (Yu.real**2 + Yu.imag**2).sum(axis=0)))
             else:
                 spy.append((Y, py))
-        if channels >= 2:
+        if stereo and channels >= 2:
             acc["x_ll"] += spx[0][1]
             acc["x_rr"] += spx[1][1]
             acc["y_ll"] += spy[0][1]

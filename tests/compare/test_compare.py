@@ -106,3 +106,16 @@ def test_files_and_json_document(raw, tmp_path):
     assert "NaN" not in text and "Infinity" not in text
     report = render_compare_text(c)
     assert "Tonal change" in report and "Streaming preview" in report
+
+
+def test_width_change_measured(raw):
+    m = (raw[:, 0] + raw[:, 1]) / 2
+    s = (raw[:, 0] - raw[:, 1]) / 2
+    k = 10 ** (3.0 / 20)
+    c = compare(ArraySource(raw, RATE), ArraySource(np.stack([m + k * s, m - k * s], axis=1), RATE))
+    assert c.stereo.side_to_mid_delta_db == pytest.approx(3.0, abs=0.1)
+    for key in ("low", "mid", "high"):
+        if np.isfinite(c.stereo.raw_band_side_to_mid_db[key]) and c.stereo.raw_band_side_to_mid_db[key] > -40:
+            assert c.stereo.band_side_to_mid_delta_db[key] == pytest.approx(3.0, abs=0.1)
+    assert c.stereo.pretreat_correlation < c.stereo.raw_correlation
+    assert "width_change" in _codes(c)
