@@ -10,7 +10,8 @@ For each pair and each tool it reports: wall time and peak memory (``/usr/bin/ti
 process); integrated loudness against the target (the pre-treat's); true peak by ffmpeg's
 ``ebur128=peak=true``; PLR; clipped runs (flat tops, the audit's meter); tonal distance to the
 pre-treat (RMS over 1/3-octave bands 31.5 Hz..16 kHz of the level differences after loudness
-normalization); the compare's distortion residual (raw against output); the output's rate.
+normalization; bands where the raw has no music, 60 dB under its loudness, are left out: there the
+pre-treat holds only its clipping products); the compare's distortion residual (raw against output); the output's rate.
 
 ``--long`` also masters a 60-minute file (the first track looped) without a reference, to show
 the memory bound. Matchering refuses files over 15 minutes, so it is not run on that one.
@@ -107,16 +108,28 @@ def tonal_levels(m) -> tuple[np.ndarray, np.ndarray]:
     return np.asarray(m.spectrum.bands_hz), np.asarray(m.spectrum.band_levels_db) - m.loudness.integrated_lufs
 
 
-def tonal_distance(a, b) -> float:
+#: Bands where the raw is this far under its loudness (dB) hold no music (e.g. above an MP3's cut-off):
+#: there the pre-treat's level is its own clipping products, not tone, so they are left out.
+NO_CONTENT_DB = -60.0
+
+
+def tonal_distance(a, b, raw) -> float:
+    """RMS over 1/3-octave bands (31.5 Hz..16 kHz, bands with music in the raw) of the
+    loudness-normalized level differences between ``a`` and ``b``, dB."""
     fa, la = tonal_levels(a)
     fb, lb = tonal_levels(b)
-    keep = [(i, int(np.argmin(np.abs(fb - f)))) for i, f in enumerate(fa) if 31.0 <= f <= 16500.0 and np.min(np.abs(fb - f)) < 1.0]
-    d = np.array([la[i] - lb[j] for i, j in keep])
+    fr, lr = tonal_levels(raw)
+    d = []
+    for i, f in enumerate(fa):
+        j, k = int(np.argmin(np.abs(fb - f))), int(np.argmin(np.abs(fr - f)))
+        if 31.0 <= f <= 16500.0 and abs(fb[j] - f) < 1.0 and abs(fr[k] - f) < 1.0 and lr[k] > NO_CONTENT_DB:
+            d.append(la[i] - lb[j])
+    d = np.array(d)
     d = d[np.isfinite(d)]
     return float(np.sqrt(np.mean(d**2)))
 
 
-def measure_output(out: Path, raw: Path, pre_m, target: float) -> dict:
+def measure_output(out: Path, raw: Path, pre_m, target: float, raw_m) -> dict:
     from masteraid.analysis import analyze
     from masteraid.compare import compare
 
@@ -130,7 +143,7 @@ def measure_output(out: Path, raw: Path, pre_m, target: float) -> dict:
         "plr_db": lv["true_peak_dbtp"] - lv["integrated_lufs"],
         "clip_runs": m.peaks.clip_runs,
         "clipped_samples": m.peaks.clipped_samples,
-        "tonal_distance_db": tonal_distance(m, pre_m),
+        "tonal_distance_db": tonal_distance(m, pre_m, raw_m),
         "sample_rate_hz": m.info.sample_rate_hz,
     }
     try:
@@ -190,10 +203,10 @@ def main(argv=None) -> int:
                               "final_passes": doc["render"]["final_passes"],
                               "measure_s": doc["render"]["timings_s"]["measure"],
                               "render_s": doc["render"]["timings_s"]["design_and_render"],
-                              **measure_output(out_ma, raw, pre_m, target)}
+                              **measure_output(out_ma, raw, pre_m, target, base.raw)}
         out_mg = work / f"{raw.stem} - matchering {int(time.time())}.wav"
         dt, rss, _ = run_timed([sys.executable, "-c", MATCHERING_SCRIPT, str(raw), str(pre), str(out_mg)])
-        entry["matchering"] = {"time_s": dt, "peak_rss_mb": rss, **measure_output(out_mg, raw, pre_m, target)}
+        entry["matchering"] = {"time_s": dt, "peak_rss_mb": rss, **measure_output(out_mg, raw, pre_m, target, base.raw)}
         entry["speedup"] = entry["matchering"]["time_s"] / entry["masteraid"]["time_s"]
         results.append(entry)
         print_entry(entry)

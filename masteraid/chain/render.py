@@ -41,6 +41,8 @@ log = logging.getLogger(__name__)
 #: Internal headroom under the ceiling for the limiter's own envelope (the interpolated peak of a
 #: gain-modulated signal can exceed the envelope's estimate slightly).
 DEFAULT_MARGIN_DB = 0.1
+#: A 1/3-octave band this far below the integrated loudness (dB) holds no music to shape.
+_NO_CONTENT_DB = -60.0
 #: Drive range (as in :class:`LimiterSpec`).
 _DRIVE_MIN_DB, _DRIVE_MAX_DB = -24.0, 36.0
 
@@ -453,7 +455,10 @@ def _refit_tone(x_store, env_store, p_store, rate, spec: ChainSpec, pre_lufs: fl
     bands, diff = [], []
     for f, lv in zip(got_f, got_l):
         j = int(np.argmin(np.abs(ref_f - f)))
-        if abs(ref_f[j] - f) < 0.02 * f and 30.0 <= f <= 16500.0 and np.isfinite(lv) and np.isfinite(ref_l[j]):
+        # bands with no music in the master (e.g. above an MP3's cut-off) are not tone: what the reference
+        # has there is its distortion products; leave them out rather than boost noise toward them
+        if (abs(ref_f[j] - f) < 0.02 * f and 30.0 <= f <= 16500.0 and np.isfinite(lv) and np.isfinite(ref_l[j])
+                and lv > _NO_CONTENT_DB):
             bands.append(f)
             diff.append(ref_l[j] - lv)
     if len(bands) < 6:
