@@ -127,6 +127,13 @@ def master_command(args: argparse.Namespace) -> int:
         progress=progress_to_stderr,
     )
     t2 = time.perf_counter()
+    if not result.on_target:
+        print(
+            f"masteraid: warning: the master reads {result.integrated_lufs:.2f} LUFS, not the target "
+            f"{spec.target_lufs:.2f} LUFS (silent, too short, or a target this chain cannot reach under "
+            f"{spec.limiter.ceiling_dbtp:.1f} dBTP)",
+            file=sys.stderr,
+        )
     chain_written = write_text(chain_path, result.spec.dumps() + "\n")
 
     doc = {
