@@ -8,8 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.reaper_emulator import FXInstance, run_script, snapshot
-from tests.reaper_emulator.emulator import Emulator as _Emu
+from tests.reaper_emulator import run_script, snapshot
 from tests.reaper_emulator.scenarios import build_empty, build_mix_10_tracks, build_mix_bus, load_scenario
 
 REPO = Path(__file__).resolve().parents[2]
@@ -23,29 +22,9 @@ AUDIT_LAST = SCRIPTS / "MasterAid - Audit last render.py"
 RENDER_OUTPUTS = ("render_stats", "undo_history", "dirty")
 
 
-#: Prepended to the action script when it runs over the emulator. The emulator (tests/reaper_emulator,
-#: not ours to edit) treats the GUID* of an FX as a dead pointer — ``Emulator.alive`` has no case for
-#: ``FXInstance`` — so ``guidToString(TrackFX_GetFXGUID(...))`` yields the all-zero GUID there, while
-#: in REAPER it is the FX's GUID. This teaches ``alive`` that an FX on a track of an open project is
-#: alive (a no-op once the emulator does it itself), then runs the real script file unchanged.
-_FX_GUID_FIX = """
-from tests.reaper_emulator.emulator import Emulator as _Emu
-from tests.reaper_emulator.fx import FXInstance as _FX
-_orig_alive = _Emu.alive
-def _alive(self, obj):
-    if isinstance(obj, _FX):
-        return any(obj is f for p in self.session.projects for t in p.all_tracks() for f in (*t.fx, *t.rec_fx))
-    return _orig_alive(self, obj)
-_Emu.alive = _alive
-del _alive
-__file__ = {script!r}
-exec(compile(open({script!r}, encoding="utf-8").read(), {script!r}, "exec"))
-"""
-
-
 def run_action(session, script: Path, workdir: Path):
-    """Run the real action script file over ``session`` in a fresh interpreter (see _FX_GUID_FIX)."""
-    return run_script(session, code=_FX_GUID_FIX.format(script=str(script)), workdir=workdir)
+    """Run the real action script file, unchanged, over ``session`` in a fresh interpreter."""
+    return run_script(session, script=script, workdir=workdir)
 
 
 def state(session, *, drop=RENDER_OUTPUTS) -> dict:
@@ -93,15 +72,3 @@ class ReaperPythonApi:
 
     def __getattr__(self, name):
         return getattr(self._m, "RPR_" + name)
-
-
-@pytest.fixture(autouse=True)
-def fx_guid_alive(monkeypatch):
-    """In-process twin of _FX_GUID_FIX: the emulator treats an FX's GUID* as dead."""
-    orig = _Emu.alive
-
-    def alive(self, obj):
-        if isinstance(obj, FXInstance):
-            return any(obj is f for p in self.session.projects for t in p.all_tracks() for f in t.fx)
-        return orig(self, obj)
-    monkeypatch.setattr(_Emu, "alive", alive)
