@@ -11,7 +11,6 @@ import soundfile as sf
 
 from masteraid.audio import write
 from masteraid.cli import main
-from masteraid.compare.document import comparison_document  # noqa: F401  (the --json shape)
 
 from .compare.processing import apply_ba, delay, shelf_ba
 from .signals import music_like

@@ -9,7 +9,6 @@ so no clipping is introduced). Prints the gains (or the plan as JSON with ``--js
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
 from ..audio import open_source

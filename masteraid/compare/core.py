@@ -3,16 +3,18 @@
 Stages (each a plain function on arrays, in the modules next to this one):
 
 1. read both renders into memory as float32 (``2 x frames x channels x 4`` bytes: about 230 MB for two
-   5-minute 48 kHz stereo files) and measure each fully with :func:`masteraid.analysis.analyze`;
+   5-minute 48 kHz stereo files, plus a resampled copy of the pre-treat when the rates differ) and
+   measure each fully with :func:`masteraid.analysis.analyze` (which streams over the arrays);
 2. sanity: resample the pre-treat to the raw's rate (polyphase, :func:`scipy.signal.resample_poly`),
    upmix mono against stereo, note a length difference — each with a finding;
 3. :func:`~masteraid.compare.align.align`: latency to the sample and polarity (unrelated files stop here
    with :class:`~masteraid.errors.MismatchError`);
-4. :func:`~masteraid.compare.spectral.cross_spectra` on the aligned pair: transfer function, coherence,
-   tonal change per 1/3 octave, width per band;
-5. :func:`~masteraid.compare.dynamics.frame_stats`: 10 ms gain trace per band, transient reduction,
-   residual;
-6. findings, ranked (including the streaming-normalization findings of :mod:`masteraid.match`).
+4. :func:`~masteraid.compare.dynamics.frame_groups`: one 10 ms STFT pass into narrow-band sums; a first
+   gain-reduction trace with the filter that pass estimates itself; the width per band;
+5. :func:`~masteraid.compare.spectral.cross_spectra` (Welch, ~3 Hz resolution) with that gain reduction
+   undone: the transfer function, coherence and tonal change per 1/3 octave, not biased by compression;
+6. the gain trace again through that filter (per band, no new FFT), transient reduction, residual;
+7. findings, ranked (including the streaming-normalization findings of :mod:`masteraid.match`).
 
 Dependency direction: ``compare`` uses ``match`` (which only knows :class:`Measurements`), never the
 other way round, so the loudness-matching stage stays usable on any set of renders.
