@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from masteraid.analysis import LoudnessMeter, PeaksMeter
 from tests.signals import music_like
@@ -53,3 +55,22 @@ def test_peaks_streaming_equals_whole(sizes):
     assert a.clip_runs > 0 and a.intersample_overs > 0
     assert r.ceiling_hits_per_min == pytest.approx(a.ceiling_hits_per_min, rel=1e-12)
     np.testing.assert_allclose(r.dc_offset_dbfs, a.dc_offset_dbfs, atol=1e-6)
+
+
+_X = music_like(1.2, 8000 * 6, 2, seed=21, level_db=-8)  # 1.2 s at 48 kHz, peaks above 0 dBFS
+
+
+@settings(max_examples=15, deadline=None)
+@given(st.lists(st.integers(min_value=1, max_value=20000), min_size=1, max_size=12))
+def test_any_partition_gives_the_same_answer(sizes):
+    rate = 48000
+    lw, pw = LoudnessMeter(rate, 2), PeaksMeter(rate, 2)
+    lw.feed(_X)
+    pw.feed(_X)
+    ls, ps = feed_all(LoudnessMeter(rate, 2), _X, sizes), feed_all(PeaksMeter(rate, 2), _X, sizes)
+    a, b = lw.result(), ls.result()
+    assert b.integrated_lufs == pytest.approx(a.integrated_lufs, abs=1e-9)
+    np.testing.assert_allclose(b.momentary_lufs, a.momentary_lufs, atol=1e-9)
+    pa, pb = pw.result(), ps.result()
+    assert pb.channel_true_peak_dbtp == pytest.approx(pa.channel_true_peak_dbtp, abs=1e-12)
+    assert (pb.intersample_overs, pb.clip_runs, pb.ceiling_hits_per_min) == (pa.intersample_overs, pa.clip_runs, pa.ceiling_hits_per_min)
