@@ -48,7 +48,6 @@ import math
 import numpy as np
 import scipy.fft
 from numpy.lib.stride_tricks import sliding_window_view
-from scipy import signal
 
 from .model import SpectrumResult
 from .stereo import check_block, check_meter_args

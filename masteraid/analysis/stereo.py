@@ -43,10 +43,10 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy import signal
 
 from ..errors import ConfigError, InvalidAudioError
 from .model import StereoResult
+from ._iir import butter_lowpass_sos, sosfilt_rows
 
 __all__ = ["StereoMeter", "segment_boundaries", "dot"]
 
@@ -162,8 +162,8 @@ class StereoMeter:
         # low-end path: CIC decimation by M, then a Butterworth low-pass with carried state
         self._m = max(1, self.rate_hz // LOW_END_RATE_HZ)
         low_rate = self.rate_hz / self._m
-        self._sos = signal.butter(4, LOW_END_HZ, btype="low", fs=low_rate, output="sos")
-        self._zi = np.zeros((self._sos.shape[0], 2, 2))
+        self._sos = butter_lowpass_sos(4, LOW_END_HZ, low_rate)
+        self._zi = np.zeros((2, self._sos.shape[0], 2))  # rows first, as sosfilt_rows wants it
         self._dec_buf = np.zeros((self._m, 2))
         self._dec_fill = 0
         # second-order CIC (triangular FIR of length 2M-1) decimator: output n = rise(group n-1) +
@@ -259,7 +259,7 @@ class StereoMeter:
         g[:, 0] += self._prev_rise[:, 0]
         g[:, 1:] += rf[:2, :-1]
         self._prev_rise = rf[:2, -1:].copy()
-        yl, self._zi = signal.sosfilt(self._sos, g, axis=-1, zi=self._zi)
+        yl = sosfilt_rows(self._sos, g, self._zi)  # in place; scipy.signal's import costs ~1 s of start-up
         l0 = yl[0]
         l1 = yl[1]
         self._low += (dot(l0, l0), dot(l1, l1), dot(l0, l1))
