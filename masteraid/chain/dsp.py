@@ -246,6 +246,24 @@ class TruePeakEnvelope:
         return np.maximum(seg[:-1], seg[1:])  # (i-1, i+1) for i = HALF_TAPS+1 .. len-HALF_TAPS-1: b values
 
 
+class SamplePeakEnvelope:
+    """Cheap stand-in for :class:`TruePeakEnvelope`: the largest ``|x|`` of the samples
+    ``n - 1, n, n + 1`` (no oversampling; under-reads intersample peaks). Latency 1 sample.
+    Used for probe renders whose limiter only needs to be about right."""
+
+    latency = 1
+
+    def __init__(self, channels: int):
+        self._hist = np.zeros(2)
+
+    def process(self, block: np.ndarray) -> np.ndarray:
+        if block.shape[0] == 0:
+            return np.zeros(0)
+        a = np.concatenate([self._hist, _rowmax(np.abs(block))])
+        self._hist = a[-2:]
+        return np.maximum(np.maximum(a[:-2], a[1:-1]), a[2:])
+
+
 class Delay:
     """A delay line of ``d`` samples over ``(frames, ...)`` blocks."""
 

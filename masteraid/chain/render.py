@@ -31,7 +31,16 @@ import numpy as np
 
 from ..audio import DEFAULT_BLOCK_FRAMES, AudioWriter, open_source
 from ..errors import ConfigError
-from .dsp import Compressor, Delay, EqFilter, LimiterGain, LoudnessAccumulator, PowerAccumulator, TruePeakEnvelope
+from .dsp import (
+    Compressor,
+    Delay,
+    EqFilter,
+    LimiterGain,
+    LoudnessAccumulator,
+    PowerAccumulator,
+    SamplePeakEnvelope,
+    TruePeakEnvelope,
+)
 from .spec import ChainSpec, LimiterSpec
 
 __all__ = ["RenderResult", "render_chain", "DEFAULT_MARGIN_DB"]
@@ -228,13 +237,14 @@ class _PreLimiter:
         return self._comp.process(y) if self._comp is not None else y
 
 
-def _pre_pass(src, spec: ChainSpec, x_store, env_store, p_store, block_frames: int, progress: Progress | None) -> float:
+def _pre_pass(src, spec: ChainSpec, x_store, env_store, p_store, block_frames: int, progress: Progress | None,
+              *, precise: bool = True) -> float:
     """Fill the cache with the pre-limiter signal, its true-peak envelope and its K-weighted power
     (BS.1770-4, channels weighted and summed); return its integrated loudness."""
     info = src.info
     rate, ch, frames = info.sample_rate_hz, info.channels, info.frames
     pre = _PreLimiter(spec, rate, ch)
-    tp = TruePeakEnvelope(ch)
+    tp = TruePeakEnvelope(ch) if precise else SamplePeakEnvelope(ch)
     meter = LoudnessAccumulator(rate, ch)
     pos = 0
     env_pos = -tp.latency
@@ -367,17 +377,23 @@ def render_chain(
         env_store = np.zeros(frames)
         p_store = np.zeros(frames)
     try:
-        pre_lufs = _pre_pass(src, spec, x_store, env_store, p_store, block_frames, progress)
+        rounds = tone_passes if tonal_reference is not None and match_loudness else 0
+        # probe renders (tone rounds) use a cheap sample-peak envelope; the last pre-pass is precise
+        precise = rounds == 0
+        pre_lufs = _pre_pass(src, spec, x_store, env_store, p_store, block_frames, progress, precise=precise)
         lim = spec.limiter
-        for _ in range(tone_passes if tonal_reference is not None and match_loudness else 0):
+        for r in range(rounds):
             if not math.isfinite(pre_lufs):
                 break
             new_spec = _refit_tone(x_store, env_store, p_store, rate, spec, pre_lufs, tonal_reference, margin_db,
                                    block_frames, progress)
-            if new_spec is spec:
-                break
+            precise = r == rounds - 1 or new_spec is spec
             spec = new_spec
-            pre_lufs = _pre_pass(src, spec, x_store, env_store, p_store, block_frames, progress)
+            pre_lufs = _pre_pass(src, spec, x_store, env_store, p_store, block_frames, progress, precise=precise)
+            if precise:
+                break
+        if not precise:
+            pre_lufs = _pre_pass(src, spec, x_store, env_store, p_store, block_frames, progress, precise=True)
 
         def predict(drive_db: float, margin: float) -> float:
             return _predict_loudness(env_store, p_store, rate, lim, drive_db, margin, block_frames)
