@@ -1,4 +1,8 @@
-"""``masteraid demo``: both bundled renders are audited; the pre-treat is flagged, the raw is not."""
+"""``masteraid demo``: the whole flow on the bundled example.
+
+Both renders are audited (the pre-treat is flagged, the raw is not), compared, loudness-matched, and
+the raw is mastered toward the pre-treat's loudness under a -1 dBTP ceiling.
+"""
 
 from __future__ import annotations
 
@@ -21,13 +25,13 @@ def test_examples_are_installed_package_data():
 
 
 @pytest.fixture(scope="module")
-def demo_output():
+def demo_output(tmp_path_factory):
     import contextlib
     import io
 
     out, err = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = main(["demo"])
+        code = main(["demo", "--out", str(tmp_path_factory.mktemp("demo"))])
     return code, out.getvalue(), err.getvalue()
 
 
@@ -56,11 +60,43 @@ def test_demo_flags_the_pretreat_not_the_raw(demo_output):
     assert "Verdict  not ready" in pre
 
 
-def test_demo_out_writes_both_reports(tmp_path, capsys):
+def test_demo_writes_the_whole_flow(tmp_path, capsys):
     assert main(["demo", "--out", str(tmp_path)]) == 0
-    names = sorted(p.name for p in tmp_path.iterdir())
-    assert names == ["example_pretreat - audit.txt", "example_raw - audit.txt"]
+    names = {p.name for p in tmp_path.iterdir()}
+    expected = {
+        "example_raw - audit.txt",
+        "example_pretreat - audit.txt",
+        "example_raw - compare.txt",
+        "example_raw - compare.json",
+        "example_raw - master.wav",
+        "example_raw - master.chain.json",
+    }
+    assert expected <= names
+    matched = sorted(n for n in names if " - matched " in n)
+    assert len(matched) == 2 and matched[0].startswith("example_pretreat") and matched[1].startswith("example_raw")
     assert "true_peak_over" in (tmp_path / "example_pretreat - audit.txt").read_text(encoding="utf-8")
+    out = capsys.readouterr().out
+    assert "latency +64 samples" in out  # the documented plug-in delay of the example's bus chain
+
+    # The master reaches the pre-treat's loudness under the -1 dBTP ceiling, by the audit's own meter.
+    from masteraid.analysis import analyze
+
+    with resources.as_file(resources.files("masteraid") / "examples" / "example_pretreat.flac") as p:
+        pre = analyze(p)
+    master = analyze(tmp_path / "example_raw - master.wav")
+    assert master.info.sample_rate_hz == pre.info.sample_rate_hz
+    assert abs(master.loudness.integrated_lufs - pre.loudness.integrated_lufs) <= 0.1
+    assert master.peaks.true_peak_dbtp <= -1.0 + 0.01  # 24-bit quantization only
+    assert master.peaks.clipped_samples == 0
+
+
+def test_demo_never_overwrites(tmp_path, capsys):
+    assert main(["demo", "--out", str(tmp_path)]) == 0
+    first = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    assert main(["demo", "--out", str(tmp_path)]) == 0
+    for name, data in first.items():
+        assert (tmp_path / name).read_bytes() == data, name
+    assert len(list(tmp_path.iterdir())) == 2 * len(first)
 
 
 def test_demo_out_folder_must_exist(tmp_path, capsys):
