@@ -60,6 +60,12 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     return demo_command(args)
 
 
+def _cmd_reaper(args: argparse.Namespace) -> int:
+    from .commands.reaper import reaper_command
+
+    return reaper_command(args)
+
+
 # ------------------------------------------------------------------------------------- parser
 
 
@@ -110,6 +116,17 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("demo", help="run the whole flow on the bundled example mix")
     p.add_argument("--out", metavar="DIR", help="folder for the demo's outputs (default: a new temporary folder)")
     p.set_defaults(func=_cmd_demo)
+
+    p = sub.add_parser("reaper", help="install MasterAid's actions into REAPER (or remove them)")
+    rsub = p.add_subparsers(dest="reaper_command", metavar="ACTION")
+    rsub.required = True
+    rp = rsub.add_parser("install", help="copy the actions into <REAPER resource>/Scripts/MasterAid (never overwriting your changes)")
+    rp.add_argument("--resource-path", metavar="DIR", help="REAPER's resource folder (default: the platform's; must contain reaper.ini)")
+    rp.add_argument("--dry-run", action="store_true", help="say what would be written, write nothing")
+    rp.set_defaults(func=_cmd_reaper)
+    rp = rsub.add_parser("uninstall", help="remove the files install wrote (files you changed are kept)")
+    rp.add_argument("--resource-path", metavar="DIR", help="REAPER's resource folder (default: the platform's; must contain reaper.ini)")
+    rp.set_defaults(func=_cmd_reaper)
     return parser
 
 
