@@ -453,7 +453,8 @@ def _refit_tone(x_store, env_store, p_store, rate, spec: ChainSpec, pre_lufs: fl
     def predict(drive_db: float, m: float) -> float:
         return _predict_loudness(env_store, p_store, rate, lim, drive_db, m, block_frames)
 
-    drive, _ = _find_drive(predict, spec.target_lufs, pre_lufs, margin, 0.05, 8, None)
+    # the probe only needs to be near the target (its tone hardly changes over a few tenths of a LU)
+    drive, _ = _find_drive(predict, spec.target_lufs, pre_lufs, margin, 0.2, 4, None)
     ch = x_store.shape[1]
     meter = SpectrumMeter(rate, ch)
     loud = LoudnessAccumulator(rate, ch)
