@@ -307,7 +307,7 @@ def plan_install(resource_path: Path, *, sources: Sequence[Path] | None = None,
             f"{'it' if len(conflicts) == 1 else 'them'}, then run the install again (nothing was written)")
     remove_stale, keep_stale = [], []
     for name, digest in sorted(recorded.items()):
-        if name in contents:
+        if name in contents or Path(name).name != name:  # never follow a manifest name out of the folder
             continue
         target = folder / name
         if target.is_file() and _sha256_file(target) == digest:

@@ -178,6 +178,28 @@ def test_uninstall_of_a_clean_install_leaves_the_folder_as_found(resource):
     assert _tree(resource) == before
 
 
+def test_uninstall_never_follows_a_manifest_name_out_of_the_folder(resource):
+    assert _install(resource) == 0
+    mpath = _folder(resource) / inst.MANIFEST_NAME
+    m = json.loads(mpath.read_text(encoding="utf-8"))
+    m["files"]["../../reaper.ini"] = _sha(resource / "reaper.ini")
+    mpath.write_text(json.dumps(m), encoding="utf-8")
+    result = inst.uninstall(resource)
+    assert (resource / "reaper.ini").is_file() and "../../reaper.ini" in result.kept
+    assert set(result.removed) == NAMES
+
+
+def test_uninstall_warns_when_reaper_still_lists_the_actions(resource, capsys):
+    assert _install(resource) == 0
+    path = _folder(resource) / "MasterAid - Dual bounce.py"
+    (resource / "reaper-kb.ini").write_text(f'SCR 4 0 RS0123 "Custom: MasterAid - Dual bounce.py" "{path}"\n',
+                                            encoding="utf-8")
+    capsys.readouterr()
+    assert _uninstall(resource) == 0
+    assert "still has 1 MasterAid entry" in capsys.readouterr().err
+    assert (resource / "reaper-kb.ini").read_text(encoding="utf-8").startswith("SCR 4 0 RS0123")  # read, not edited
+
+
 def test_uninstall_without_an_install_is_a_clear_error(resource, capsys):
     assert _uninstall(resource) == 1
     assert "nothing to uninstall" in capsys.readouterr().err
