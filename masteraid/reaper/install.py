@@ -103,10 +103,19 @@ def find_resource_path(resource_path: str | os.PathLike | None = None, **default
                       "REAPER once, or pass --resource-path DIR (REAPER: Options > Show REAPER resource path)")
 
 
+def _scripts_root() -> Path:
+    """Where ``reaper_scripts/`` and ``install/`` are: beside the package in a source checkout, else
+    ``<prefix>/share/masteraid`` where a wheel install puts them (pyproject's data-files)."""
+    checkout = Path(__file__).resolve().parents[2]
+    if (checkout / "reaper_scripts").is_dir():
+        return checkout
+    return Path(sys.prefix) / "share" / "masteraid"
+
+
 def source_scripts(scripts_dir: Path | None = None, install_dir: Path | None = None) -> list[Path]:
     """The files to install: every action in ``reaper_scripts/`` then the two bootstrap actions in
-    ``install/``. Both folders sit beside the ``masteraid`` package in a source checkout."""
-    root = Path(__file__).resolve().parents[2]
+    ``install/`` (see :func:`_scripts_root` for where they are found)."""
+    root = _scripts_root()
     scripts_dir = root / "reaper_scripts" if scripts_dir is None else Path(scripts_dir)
     install_dir = root / "install" if install_dir is None else Path(install_dir)
     actions = sorted(scripts_dir.glob("*.py")) if scripts_dir.is_dir() else []
@@ -114,8 +123,8 @@ def source_scripts(scripts_dir: Path | None = None, install_dir: Path | None = N
     missing = [str(p) for p in boot if not p.is_file()]
     if not actions or missing:
         where = ", ".join(missing) if missing else f"actions in {scripts_dir}"
-        raise MasterAidError(f"MasterAid's REAPER scripts are missing ({where}) — install MasterAid from its "
-                             "source checkout (pip install -e .), which contains reaper_scripts/ and install/")
+        raise MasterAidError(f"MasterAid's REAPER scripts are missing ({where}) — reinstall "
+                             "MasterAid (pip install masteraid, or pip install -e . from its source checkout)")
     return [*actions, *boot]
 
 
