@@ -18,7 +18,7 @@ from .bounce import BounceResult, dual_bounce
 from .console import show
 from .render import render_targets
 
-__all__ = ["dual_bounce_action", "audit_last_render_action", "bounce_summary"]
+__all__ = ["dual_bounce_action", "audit_last_render_action", "bounce_summary", "ab_action"]
 
 
 def _db(x: float, unit: str) -> str:
@@ -58,3 +58,12 @@ def audit_last_render_action() -> list[Path]:
         m = analyze(path)
         show(f"MasterAid audit of {path}\n" + render_audit_text(m, check(m)))
     return found
+
+
+def ab_action():
+    """Action "MasterAid - Loudness-matched AB": :func:`~.ab.setup_ab` on the current project (the
+    newest dual bounce on two new, loudness-matched tracks; run again to switch), summary to the console."""
+    from .ab import ab_summary, setup_ab
+    result = setup_ab()
+    show(ab_summary(result))
+    return result
