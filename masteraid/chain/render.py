@@ -382,11 +382,12 @@ def render_chain(
         precise = rounds == 0
         pre_lufs = _pre_pass(src, spec, x_store, env_store, p_store, block_frames, progress, precise=precise)
         lim = spec.limiter
+        probe_drive = None
         for r in range(rounds):
             if not math.isfinite(pre_lufs):
                 break
-            new_spec = _refit_tone(x_store, env_store, p_store, rate, spec, pre_lufs, tonal_reference, margin_db,
-                                   block_frames, progress)
+            new_spec, probe_drive = _refit_tone(x_store, env_store, p_store, rate, spec, pre_lufs, tonal_reference,
+                                                margin_db, block_frames, progress)
             precise = r == rounds - 1 or new_spec is spec
             spec = new_spec
             pre_lufs = _pre_pass(src, spec, x_store, env_store, p_store, block_frames, progress, precise=precise)
@@ -407,7 +408,7 @@ def render_chain(
             if match_loudness:
                 drive, iters = _find_drive(
                     predict, aim, pre_lufs, margin, min(tolerance_lu, 0.01), max_iterations, progress,
-                    None if _attempt == 0 else drive,
+                    probe_drive if _attempt == 0 else drive,
                 )
                 iterations += iters
             try:
@@ -441,8 +442,10 @@ def render_chain(
 
 
 def _refit_tone(x_store, env_store, p_store, rate, spec: ChainSpec, pre_lufs: float, reference, margin: float,
-                block_frames: int, progress) -> ChainSpec:
-    """Probe-render at the target loudness, compare its tone with the reference, refit the EQ."""
+                block_frames: int, progress) -> tuple[ChainSpec, float | None]:
+    """Probe-render at the target loudness, compare its tone with the reference, refit the EQ.
+
+    Returns the new spec (``spec`` itself when there is nothing to refit) and the probe's drive."""
     from ..analysis.spectrum import SpectrumMeter
     from .design import MAX_EQ_GAIN_DB, eq_response_db, fit_eq
 
@@ -479,7 +482,7 @@ def _refit_tone(x_store, env_store, p_store, rate, spec: ChainSpec, pre_lufs: fl
             bands.append(f)
             diff.append(ref_l[j] - lv)
     if len(bands) < 6:
-        return spec
+        return spec, drive
     bands = np.array(bands)
     want = eq_response_db(spec.eq_bands, bands, rate) + np.array(diff)
     eq = fit_eq(bands, np.clip(want, -MAX_EQ_GAIN_DB, MAX_EQ_GAIN_DB), np.ones_like(bands), rate)
@@ -489,7 +492,7 @@ def _refit_tone(x_store, env_store, p_store, rate, spec: ChainSpec, pre_lufs: fl
         f"EQ refitted ({len(eq)} band(s)) after a probe render at the target loudness: the master's tone was {rms:.1f} dB RMS "
         f"(1/3-octave, loudness-normalized) from the pre-treat's; the new EQ takes in the compressor's and limiter's own effect."
     )
-    return replace(spec, eq_bands=eq, notes=notes + (note,))
+    return replace(spec, eq_bands=eq, notes=notes + (note,)), drive
 
 
 def _predict_loudness(env_store, p_store, rate: int, lim: LimiterSpec, drive_db: float, margin_db: float,
