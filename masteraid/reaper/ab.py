@@ -272,6 +272,7 @@ def setup_ab(project=None, *, raw=None, pretreat=None, by: str = "integrated") -
 
     created: list[str] = []
     guids: dict[str, str] = {}
+    previous_ext = str(rpr.GetProjExtState(proj, EXT_SECTION, EXT_KEY, "", 4096)[4])
     with undo_block(rpr, proj, ACTION_NAME):
         with ProjectState(rpr, proj) as state:
             state.keep_edit_cursor()
@@ -310,13 +311,13 @@ def setup_ab(project=None, *, raw=None, pretreat=None, by: str = "integrated") -
                         if bool(rpr.GetMediaItemInfo_Value(it, "B_UISEL")) != want:
                             rpr.SetMediaItemSelected(it, want)
             except BaseException:
-                _undo_tracks(rpr, proj, created)
+                _undo_tracks(rpr, proj, created, previous_ext)
                 raise
     return ABResult(created=True, playing="raw", track_guids=guids, paths=paths, plan=plan, previews=previews,
                     findings=findings, master_fx=master_fx, bounce_json=bounce_json)
 
 
-def _undo_tracks(rpr: CheckedApi, proj: str, created: list[str]) -> None:
+def _undo_tracks(rpr: CheckedApi, proj: str, created: list[str], previous_ext: str) -> None:
     """Remove the half-made A/B tracks and the ext state of this run (best effort, then checked)."""
     live = set(tracks(rpr, proj))
     for t in created:
@@ -325,16 +326,15 @@ def _undo_tracks(rpr: CheckedApi, proj: str, created: list[str]) -> None:
                 rpr.DeleteTrack(t)
             except ReaperError:
                 pass
+    try:  # the ext state is written last: put back what it was before this run
+        if str(rpr.GetProjExtState(proj, EXT_SECTION, EXT_KEY, "", 4096)[4]) != previous_ext:
+            rpr.SetProjExtState(proj, EXT_SECTION, EXT_KEY, previous_ext)
+    except ReaperError:
+        pass
     left = [t for t in created if t in set(tracks(rpr, proj))]
     if left:
         raise ReaperError(f"REAPER did not remove {len(left)} half-made A/B track(s): delete the tracks named "
                           "\"MasterAid A/B - ...\" by hand (or undo)")
-    try:
-        doc = _read_ext(rpr, proj)
-        if doc and _existing_tracks(rpr, proj) is None:
-            rpr.SetProjExtState(proj, EXT_SECTION, EXT_KEY, "")
-    except ReaperError:
-        pass
 
 
 # ---- console text ------------------------------------------------------------------------------

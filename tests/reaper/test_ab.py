@@ -15,7 +15,7 @@ import soundfile as sf
 from masteraid.analysis import analyze
 from masteraid.match import plan_match, streaming_preview
 from masteraid.reaper.ab import ACTION_NAME, EXT_KEY, EXT_SECTION, track_label
-from tests.reaper_emulator import diff, raise_on, snapshot
+from tests.reaper_emulator import diff, raise_on, run_script, snapshot
 from tests.signals import music_like
 
 from .conftest import SCRIPTS, run_action
@@ -71,9 +71,9 @@ def _without_ab(session) -> dict:
 @pytest.fixture(scope="module")
 def first(tmp_path_factory, scenario):
     s = _prepared(scenario)
-    # an older bounce too: the newest one must be picked
-    _bounce(Path(s.project.folder), suffix=" (2)", created="2026-11-23T19:00:00+00:00", pre_db=-30.0)
     raw, pre = _bounce(Path(s.project.folder))
+    # an older bounce written after it (newer file time): the newest by created_utc must be picked
+    _bounce(Path(s.project.folder), suffix=" (2)", created="2026-11-23T19:00:00+00:00", pre_db=-30.0)
     before = s.copy()
     r = run_action(s, AB, tmp_path_factory.mktemp("ab") / "run")
     return before, r, raw, pre
@@ -157,6 +157,7 @@ def _set_call(first, key: str, nth: int) -> int:
 
 FAULTS = {
     "second-insert-raises": (lambda s, f: raise_on(s, "InsertMedia", call=2), "InsertMedia failed"),
+    "ext-state-readback-raises": (lambda s, f: raise_on(s, "GetProjExtState", call=3), "GetProjExtState failed"),
     "pretreat-volume-raises": (lambda s, f: raise_on(s, "SetMediaTrackInfo_Value", call=_set_call(f, "D_VOL", 2)),
                                "SetMediaTrackInfo_Value failed"),
 }
@@ -167,6 +168,8 @@ def test_fault_half_way_removes_the_half_made_tracks(tmp_path, scenario, first, 
     inject, message = FAULTS[fault]
     s = _prepared(scenario)
     _bounce(Path(s.project.folder))
+    stale = json.dumps({"raw": "{00000000-0000-0000-0000-00000000000A}", "pretreat": "{00000000-0000-0000-0000-00000000000B}"})
+    s.project.ext_state[EXT_SECTION] = {EXT_KEY: stale}  # an old A/B whose tracks were deleted
     before = s.copy()
     inject(s, first)
     r = run_action(s, AB, tmp_path / "run")
@@ -174,6 +177,32 @@ def test_fault_half_way_removes_the_half_made_tracks(tmp_path, scenario, first, 
     assert r.console.startswith("MasterAid: ") and message in r.console and r.console.count("\n") == 1
     assert r.call_counts.get("DeleteTrack", 0) >= 1  # a half-made track existed and was removed
     assert diff(_without_ab(before), _without_ab(r.session)) == []
-    assert EXT_SECTION not in r.project.ext_state
+    assert r.project.ext_state == {EXT_SECTION: {EXT_KEY: stale}}
     assert len(r.project.tracks) == len(before.project.tracks)
     assert r.project.undo_history == [{"name": ACTION_NAME, "flags": -1}] and r.open_undo_blocks == 0
+
+
+def test_fault_while_toggling_puts_both_mutes_back(first, tmp_path):
+    _, r1, _, _ = first
+    s = r1.session.copy()
+    raise_on(s, "SetMediaTrackInfo_Value", call=2)  # the second mute write of the toggle
+    r = run_action(s, AB, tmp_path / "run")
+    assert r.error is None, r.error
+    assert "SetMediaTrackInfo_Value failed" in r.console[len(r1.console):]
+    t_raw, t_pre = _ab_tracks(r.session)
+    assert (t_raw.mute, t_pre.mute) == (False, True)
+    assert diff(_without_ab(r1.session), _without_ab(r.session)) == [] and r.open_undo_blocks == 0
+
+
+def test_explicit_files_need_no_bounce(tmp_path, scenario):
+    s = _prepared(scenario)
+    raw, pre = _bounce(tmp_path)  # elsewhere: not next to the project
+    code = ("import masteraid.reaper.ab as ab\n"
+            f"r = ab.setup_ab(raw={str(raw)!r}, pretreat={str(pre)!r})\n"
+            "assert r.created and r.bounce_json is None\n")
+    r = run_script(s, code=code, workdir=tmp_path / "run")
+    assert r.error is None, r.error
+    t_raw, t_pre = _ab_tracks(r.session)
+    assert t_raw.items[0].takes[0].file == str(raw.resolve()) and t_pre.items[0].takes[0].file == str(pre.resolve())
+    lr, lp = analyze(raw).loudness.integrated_lufs, analyze(pre).loudness.integrated_lufs
+    assert abs((lr + 20 * math.log10(t_raw.volume)) - (lp + 20 * math.log10(t_pre.volume))) < 0.1
