@@ -11,18 +11,22 @@ Every action snapshots what it touches and restores it in ``finally`` (:mod:`.gu
 undo block named after the action, and does no DSP: measurements come from the core
 (:mod:`masteraid.analysis`, :mod:`masteraid.audit`).
 
-Modules: :mod:`.bounce` (dual bounce), :mod:`.bus` (finding the stereo bus), :mod:`.render`
-(render settings and one checked render), :mod:`.guard` (state guard, undo block),
-:mod:`.console` (REAPER console), :mod:`.actions` (what the scripts call), :mod:`.tracks`.
+Modules: :mod:`.bounce` (dual bounce), :mod:`.ab` (loudness-matched A/B tracks), :mod:`.bus`
+(finding the stereo bus), :mod:`.render` (render settings and one checked render), :mod:`.guard`
+(state guard, undo block), :mod:`.console` (REAPER console), :mod:`.actions` (what the scripts
+call), :mod:`.tracks`, :mod:`.install` (installing the actions into REAPER's resource folder;
+plain file work, used by ``masteraid reaper install``).
 """
 
 from __future__ import annotations
 
 from . import console
-from .actions import audit_last_render_action, bounce_summary, dual_bounce_action
+from .ab import ABResult, setup_ab
+from .actions import ab_action, audit_last_render_action, bounce_summary, dual_bounce_action
 from .bounce import ACTION_NAME, BounceResult, RenderAudit, dual_bounce
 from .bus import BusChoice, find_bus
 from .guard import ProjectState, undo_block
 
 __all__ = ["console", "dual_bounce", "dual_bounce_action", "audit_last_render_action", "bounce_summary",
+           "setup_ab", "ABResult", "ab_action",
            "BounceResult", "RenderAudit", "BusChoice", "find_bus", "ProjectState", "undo_block", "ACTION_NAME"]

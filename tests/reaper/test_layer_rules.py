@@ -79,6 +79,7 @@ def test_action_scripts_have_a_reapack_header_and_a_few_lines(script):
     assert "import masteraid.reaper" in body and "except MasterAidError as exc:" in body
 
 
-def test_both_actions_exist():
+def test_every_action_exists():
     assert sorted(p.name for p in SCRIPTS.glob("*.py")) == ["MasterAid - Audit last render.py",
-                                                             "MasterAid - Dual bounce.py"]
+                                                             "MasterAid - Dual bounce.py",
+                                                             "MasterAid - Loudness-matched AB.py"]
