@@ -11,13 +11,13 @@ from ..errors import MasterAidError
 __all__ = ["check_report_dir", "progress_to_stderr", "print_json", "write_report"]
 
 
-def check_report_dir(value: str | None) -> Path | None:
-    """The ``--report`` folder, checked before any work starts."""
+def check_report_dir(value: str | None, *, what: str = "report") -> Path | None:
+    """An existing output folder (``--report``, ``--out``), checked before any work starts."""
     if value is None:
         return None
     p = Path(value)
     if not p.is_dir():
-        raise MasterAidError(f"{p}: report folder does not exist — create it first")
+        raise MasterAidError(f"{p}: {what} folder does not exist — create it first")
     return p
 
 

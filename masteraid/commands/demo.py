@@ -23,11 +23,11 @@ from contextlib import ExitStack
 from importlib import resources
 from pathlib import Path
 
-from ..errors import AudioFileError, MasterAidError
+from ..errors import AudioFileError
 from ..report.audit import render_audit_text
 from .audit import REPORT_SUFFIX, run_audit
 from ..audio import unique_path
-from ._common import progress_to_stderr, write_report
+from ._common import check_report_dir, progress_to_stderr, write_report
 
 __all__ = ["demo_command", "example_paths", "EXAMPLE_FILES"]
 
@@ -50,15 +50,6 @@ def example_paths(stack: ExitStack) -> tuple[Path, ...]:
     return tuple(paths)
 
 
-def _check_out_dir(value: str | None) -> Path | None:
-    if value is None:
-        return None
-    p = Path(value)
-    if not p.is_dir():
-        raise MasterAidError(f"{p}: output folder does not exist — create it first")
-    return p
-
-
 def _section(title: str) -> None:
     sys.stdout.write(f"\n{'=' * 78}\n{title}\n{'=' * 78}\n\n")
     sys.stdout.flush()
@@ -70,7 +61,7 @@ def demo_command(args: argparse.Namespace) -> int:
     from .master import MASTER_SUFFIX, master_command
     from .match import match_command
 
-    out_dir = _check_out_dir(getattr(args, "out", None))
+    out_dir = check_report_dir(getattr(args, "out", None), what="output")
     if out_dir is None:
         out_dir = Path(tempfile.mkdtemp(prefix="masteraid-demo-"))
     with ExitStack() as stack:

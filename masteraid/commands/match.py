@@ -15,7 +15,7 @@ from ..audio import open_source
 from ..errors import ConfigError
 from ..match import plan_match, write_matched
 from ..serialize import to_jsonable
-from ._common import print_json, progress_to_stderr
+from ._common import check_report_dir, print_json, progress_to_stderr
 
 __all__ = ["match_command", "matched_name"]
 
@@ -30,9 +30,7 @@ def match_command(args: argparse.Namespace) -> int:
     files = list(args.files)
     if len(files) < 2:
         raise ConfigError(f"match needs two or more renders, got {len(files)} — name the raw and the pre-treat")
-    out = Path(args.out)
-    if not out.is_dir():
-        raise ConfigError(f"{out}: output folder does not exist — create it first")
+    out = check_report_dir(args.out, what="output")
     start, end = getattr(args, "start", None), getattr(args, "end", None)
     if start is not None and end is not None and not end > start:
         raise ConfigError(f"--end ({end:g} s) must be after --start ({start:g} s)")
