@@ -103,6 +103,21 @@ def ffmpeg_levels(path: Path) -> dict:
     }
 
 
+def precise_lufs(path: Path) -> float:
+    """Integrated loudness by libebur128 (pyebur128), streamed: ffmpeg's summary prints one decimal only."""
+    import pyebur128 as pe
+    import soundfile as sf
+
+    with sf.SoundFile(str(path)) as f:
+        st = pe.R128State(f.channels, f.samplerate, pe.MeasurementMode.MODE_I)
+        while True:
+            b = f.read(1 << 18, dtype="float64", always_2d=True)
+            if not b.shape[0]:
+                break
+            st.add_frames(np.ascontiguousarray(b.ravel()), b.shape[0])
+    return float(pe.get_loudness_global(st))
+
+
 def tonal_levels(m) -> tuple[np.ndarray, np.ndarray]:
     """1/3-octave band levels relative to the integrated loudness (loudness-normalized)."""
     return np.asarray(m.spectrum.bands_hz), np.asarray(m.spectrum.band_levels_db) - m.loudness.integrated_lufs
@@ -135,12 +150,14 @@ def measure_output(out: Path, raw: Path, pre_m, target: float, raw_m) -> dict:
 
     lv = ffmpeg_levels(out)
     m = analyze(out)
+    lufs = precise_lufs(out)
     row = {
-        "integrated_lufs": lv["integrated_lufs"],
-        "lufs_off_target": lv["integrated_lufs"] - target,
+        "integrated_lufs": lufs,
+        "integrated_lufs_ffmpeg": lv["integrated_lufs"],
+        "lufs_off_target": lufs - target,
         "true_peak_dbtp_ffmpeg": lv["true_peak_dbtp"],
         "true_peak_dbtp_masteraid": m.peaks.true_peak_dbtp,
-        "plr_db": lv["true_peak_dbtp"] - lv["integrated_lufs"],
+        "plr_db": lv["true_peak_dbtp"] - lufs,
         "clip_runs": m.peaks.clip_runs,
         "clipped_samples": m.peaks.clipped_samples,
         "tonal_distance_db": tonal_distance(m, pre_m, raw_m),
@@ -181,7 +198,7 @@ def main(argv=None) -> int:
         pre_lv = ffmpeg_levels(pre)
         base = compare(raw, pre)
         pre_m = base.pretreat
-        target = pre_lv["integrated_lufs"]
+        target = precise_lufs(pre)
         entry = {
             "track": Path(src).name,
             "duration_s": pre_m.info.duration_s,
