@@ -76,14 +76,14 @@ def _finite_or_nan(v: float) -> float:
 
 
 class _Lane:
-    """Feeds a list of meters from a worker thread, block by block, in order.
+    """Runs a list of feed functions ``f(block, block_t)`` on a worker thread, block by block, in order.
 
-    ``put`` hands over a block (blocking while ``maxsize`` blocks wait, so memory stays bounded);
-    ``close`` waits for the worker and re-raises, in the caller, anything a meter raised.
+    ``put`` hands over a block and its channel-major copy (blocking while ``maxsize`` wait, so memory
+    stays bounded); ``close`` waits for the worker and re-raises, in the caller, anything a meter raised.
     """
 
-    def __init__(self, meters: list, *, maxsize: int = 4):
-        self._meters = meters
+    def __init__(self, feeds: list, *, maxsize: int = 4):
+        self._feeds = feeds
         self._queue: queue.Queue = queue.Queue(maxsize=maxsize)
         self._error: BaseException | None = None
         self._thread = threading.Thread(target=self._run, name="masteraid-analyze", daemon=True)
@@ -91,21 +91,21 @@ class _Lane:
 
     def _run(self) -> None:
         while True:
-            block = self._queue.get()
-            if block is None:
+            item = self._queue.get()
+            if item is None:
                 return
             if self._error is not None:
                 continue  # drain: a meter failed, the caller learns it at close()
             try:
-                for m in self._meters:
-                    m.feed(block)
+                for feed in self._feeds:
+                    feed(*item)
             except BaseException as exc:  # re-raised in the caller
                 self._error = exc
 
-    def put(self, block: np.ndarray) -> None:
+    def put(self, block: np.ndarray, block_t: np.ndarray) -> None:
         if self._error is not None:
             self.close()
-        self._queue.put(block)
+        self._queue.put((block, block_t))
 
     def close(self) -> None:
         if self._thread.is_alive():
@@ -159,22 +159,24 @@ def analyze(
     nonfinite = 0
     done = 0
     total = max(info.frames, 1)
-    # Two lanes over the same blocks, in order: this thread reads and runs the loudness and peak
-    # meters, a worker runs the stereo, spectrum and edge meters. The heavy calls (libsndfile, the
-    # compiled IIR loop, the FFT, large numpy reductions) release the GIL, so on two cores the pass
-    # takes about as long as the slower lane. Each meter is still fed by one thread, in order, so the
-    # results are identical to a sequential pass; the queue bound keeps memory bounded.
-    lane = _Lane(list(others.values()))
+    # Two lanes over the same blocks, in order: this thread reads and runs the loudness and stereo
+    # meters, a worker runs the peak, spectrum and edge meters (a split of about equal cost: reading
+    # is this lane's). The heavy calls (libsndfile, the compiled IIR loop, the FFT, the interpolation,
+    # large numpy reductions) release the GIL, so on two cores the pass takes about as long as the
+    # slower lane. Each meter is still fed by one thread, in order, so the results are identical to
+    # a sequential pass; the queue bound keeps memory bounded. Meters only read their blocks.
+    stereo, spectrum, edges = others["stereo"], others["spectrum"], others["edges"]
+    lane = _Lane([lambda b, bt: peaks.feed_t(bt), lambda b, bt: spectrum.feed(b), lambda b, bt: edges.feed(b)])
     try:
         for block in src.blocks(block_frames):
             if not np.isfinite(block.sum()):  # cheap test; find the culprits only when there are some
                 bad = ~np.isfinite(block)
                 nonfinite += int(np.count_nonzero(bad))
                 block = np.where(bad, 0.0, block)
-            lane.put(block)  # the meters only read their block
             xt = np.ascontiguousarray(block.T)  # channel-major once, for the K-weighting and the peaks
+            lane.put(block, xt)
             loud.feed_t(xt)
-            peaks.feed_t(xt)
+            stereo.feed(block)
             done += block.shape[0]
             if progress is not None:
                 progress("analyze", min(done / total, 1.0))
