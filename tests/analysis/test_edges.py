@@ -10,19 +10,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from masteraid.analysis.edges import EdgesMeter
+from tests.analysis.meters import run_meter
 from tests.signals import sine, white_noise
 
 RATE = 48000
 
 
 def measure(x: np.ndarray, rate: int = RATE, block: int | None = None):
-    m = EdgesMeter(rate, x.shape[1])
-    if block is None:
-        m.feed(x)
-    else:
-        for i in range(0, x.shape[0], block):
-            m.feed(x[i : i + block])
-    return m.result()
+    return run_meter(EdgesMeter, x, rate, block)
 
 
 def pad(x: np.ndarray, before_s: float, after_s: float, rate: int = RATE) -> np.ndarray:

@@ -11,19 +11,14 @@ from hypothesis import strategies as st
 from scipy import signal
 
 from masteraid.analysis.spectrum import SpectrumMeter, band_centres_hz, frame_length
+from tests.analysis.meters import run_meter
 from tests.signals import pink_noise, sine, white_noise
 
 RATE = 48000
 
 
 def measure(x: np.ndarray, rate: int = RATE, block: int | None = None):
-    m = SpectrumMeter(rate, x.shape[1])
-    if block is None:
-        m.feed(x)
-    else:
-        for i in range(0, x.shape[0], block):
-            m.feed(x[i : i + block])
-    return m.result()
+    return run_meter(SpectrumMeter, x, rate, block)
 
 
 def test_bands():

@@ -12,19 +12,14 @@ from scipy import signal
 
 from masteraid.analysis.stereo import StereoMeter, segment_boundaries
 from masteraid.errors import ConfigError, InvalidAudioError
+from tests.analysis.meters import run_meter
 from tests.signals import sine, white_noise
 
 RATE = 48000
 
 
 def measure(x: np.ndarray, rate: int = RATE, block: int | None = None):
-    m = StereoMeter(rate, x.shape[1])
-    if block is None:
-        m.feed(x)
-    else:
-        for i in range(0, x.shape[0], block):
-            m.feed(x[i : i + block])
-    return m.result()
+    return run_meter(StereoMeter, x, rate, block)
 
 
 def test_segment_boundaries_exact_at_odd_rates():
