@@ -50,6 +50,10 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
+#: Frames per block for :func:`analyze`: 2^17 (2.7 s at 48 kHz) measured a little faster than 2^16
+#: with the two lanes; memory stays bounded (a few blocks in flight, ~20 MB for stereo).
+ANALYZE_BLOCK_FRAMES = 1 << 17
+
 #: ``progress(stage, fraction)``: ``stage`` is ``"analyze"`` while reading (fraction 0..1 of the frames),
 #: then ``"results"`` once (fraction 1.0) when the meters are summarized.
 ProgressCallback = Callable[[str, float], None]
@@ -119,7 +123,7 @@ class _Lane:
 def analyze(
     source: "PathLike | Source",
     *,
-    block_frames: int = DEFAULT_BLOCK_FRAMES,
+    block_frames: int = ANALYZE_BLOCK_FRAMES,
     progress: Optional[ProgressCallback] = None,
 ) -> Measurements:
     """Measure a render in one pass: loudness, peaks, dynamics, stereo, spectrum, edges.
@@ -159,14 +163,15 @@ def analyze(
     nonfinite = 0
     done = 0
     total = max(info.frames, 1)
-    # Two lanes over the same blocks, in order: this thread reads and runs the loudness and stereo
-    # meters, a worker runs the peak, spectrum and edge meters (a split of about equal cost: reading
-    # is this lane's). The heavy calls (libsndfile, the compiled IIR loop, the FFT, the interpolation,
+    # Two lanes over the same blocks, in order: this thread reads and runs the loudness and edge
+    # meters, a worker runs the peak, spectrum and stereo meters (a split of about equal cost once
+    # the reading is counted on this lane; measured on a 60-minute file: 5.5 s against 6.1 s with
+    # stereo here and edges there). The heavy calls (libsndfile, the compiled IIR loop, the FFT, the interpolation,
     # large numpy reductions) release the GIL, so on two cores the pass takes about as long as the
     # slower lane. Each meter is still fed by one thread, in order, so the results are identical to
     # a sequential pass; the queue bound keeps memory bounded. Meters only read their blocks.
     stereo, spectrum, edges = others["stereo"], others["spectrum"], others["edges"]
-    lane = _Lane([lambda b, bt: peaks.feed_t(bt), lambda b, bt: spectrum.feed(b), lambda b, bt: edges.feed(b)])
+    lane = _Lane([lambda b, bt: peaks.feed_t(bt), lambda b, bt: spectrum.feed(b), lambda b, bt: stereo.feed(b)])
     try:
         for block in src.blocks(block_frames):
             if not np.isfinite(block.sum()):  # cheap test; find the culprits only when there are some
@@ -176,7 +181,7 @@ def analyze(
             xt = np.ascontiguousarray(block.T)  # channel-major once, for the K-weighting and the peaks
             lane.put(block, xt)
             loud.feed_t(xt)
-            stereo.feed(block)
+            edges.feed(block)
             done += block.shape[0]
             if progress is not None:
                 progress("analyze", min(done / total, 1.0))
