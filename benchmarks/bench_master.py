@@ -28,10 +28,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
 import re
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -186,7 +184,6 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
     work = Path(args.work or tempfile.mkdtemp(prefix="masteraid-bench-"))
     work.mkdir(parents=True, exist_ok=True)
-    from masteraid.analysis import analyze
     from masteraid.compare import compare
 
     results = []

@@ -20,7 +20,7 @@ from .errors import MasterAidError
 
 __all__ = ["main", "build_parser"]
 
-EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_STRICT = 0, 1, 2, 3
+from .commands._common import EXIT_ERROR, EXIT_OK, EXIT_USAGE
 
 
 def _err(msg: str) -> None:

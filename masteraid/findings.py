@@ -7,7 +7,6 @@ measured value and what to do, and optionally the measured ``value`` and its ``u
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Iterable
 
@@ -40,7 +39,3 @@ def rank(findings: Iterable[Finding]) -> tuple[Finding, ...]:
     """Most severe first; stable within a severity (the order the rules were written in)."""
     items = list(findings)
     return tuple(sorted(items, key=lambda f: -f.level))
-
-
-def _finite(x: float | None) -> bool:
-    return x is not None and math.isfinite(x)

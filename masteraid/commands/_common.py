@@ -8,7 +8,11 @@ from pathlib import Path
 from ..audio import write_text
 from ..errors import MasterAidError
 
-__all__ = ["check_report_dir", "progress_to_stderr", "print_json", "write_report"]
+__all__ = ["EXIT_OK", "EXIT_ERROR", "EXIT_USAGE", "EXIT_STRICT", "check_report_dir", "progress_to_stderr", "print_json", "write_report"]
+
+
+#: Exit codes of the command line (see masteraid.cli).
+EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_STRICT = 0, 1, 2, 3
 
 
 def check_report_dir(value: str | None, *, what: str = "report") -> Path | None:

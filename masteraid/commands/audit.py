@@ -18,11 +18,10 @@ from pathlib import Path
 from ..audio import open_source
 from ..audit import check
 from ..report.audit import audit_document, render_audit_text
-from ._common import check_report_dir, print_json, progress_to_stderr, write_report
+from ._common import EXIT_OK, EXIT_STRICT, check_report_dir, print_json, progress_to_stderr, write_report
 
 __all__ = ["audit_command", "run_audit", "REPORT_SUFFIX"]
 
-EXIT_OK, EXIT_STRICT = 0, 3
 #: The report's file name is ``<stem> - audit.txt``.
 REPORT_SUFFIX = " - audit.txt"
 
