@@ -7,8 +7,9 @@ its path and calls it directly on channel-major ``(channels, frames)`` blocks, i
 per-call validation or copies. If the extension cannot be loaded (another SciPy layout), it falls
 back to ``scipy.signal.sosfilt`` with identical results.
 
-:func:`butter_lowpass_sos` designs a Butterworth low pass as ``scipy.signal.butter(..., output="sos")``
-does (analog prototype, bilinear transform with pre-warping), for meters that need one.
+:func:`butter_lowpass_sos` and :func:`butter_highpass_sos` design Butterworth filters as
+``scipy.signal.butter(..., output="sos")`` does (analog prototype, bilinear transform with pre-warping);
+:func:`periodic_hann` is ``scipy.signal.get_window("hann", n)``.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import os
 
 import numpy as np
 
-__all__ = ["sosfilt_rows", "butter_lowpass_sos"]
+__all__ = ["sosfilt_rows", "butter_lowpass_sos", "butter_highpass_sos", "periodic_hann"]
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +72,21 @@ def sosfilt_rows(sos: np.ndarray, x: np.ndarray, zi: np.ndarray) -> np.ndarray:
     x[...] = y
     zi[...] = np.moveaxis(zf, 0, 1)
     return x
+
+
+def periodic_hann(n: int) -> np.ndarray:
+    """The periodic ("DFT-even") Hann window of ``n`` points, as ``scipy.signal.get_window("hann", n)``."""
+    return 0.5 - 0.5 * np.cos(2.0 * np.pi * np.arange(n) / n)
+
+
+def butter_highpass_sos(order: int, cutoff_hz: float, rate_hz: float) -> np.ndarray:
+    """Digital Butterworth high pass as second-order sections (same as ``scipy.signal.butter``):
+    the low pass's poles, zeros at z = 1, unit gain at Nyquist. Same parameters as :func:`butter_lowpass_sos`."""
+    sos = butter_lowpass_sos(order, cutoff_hz, rate_hz)
+    a1, a2 = sos[:, 4], sos[:, 5]
+    g = (1.0 - a1 + a2) / 4.0  # unit gain at z = -1
+    sos[:, 0], sos[:, 1], sos[:, 2] = g, -2.0 * g, g
+    return sos
 
 
 def butter_lowpass_sos(order: int, cutoff_hz: float, rate_hz: float) -> np.ndarray:

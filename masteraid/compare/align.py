@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
-from scipy.signal import butter, sosfilt
 
+from ..analysis._iir import butter_highpass_sos, sosfilt_rows
 from ..errors import MismatchError
 from .model import Alignment
 
@@ -38,8 +38,9 @@ _HIGHPASS_HZ = 40.0
 
 
 def _highpass(x: np.ndarray, rate: float) -> np.ndarray:
-    sos = butter(2, _HIGHPASS_HZ, "highpass", fs=rate, output="sos")
-    return sosfilt(sos, x)
+    sos = butter_highpass_sos(2, _HIGHPASS_HZ, rate)
+    rows = np.array(x, dtype=np.float64, ndmin=2)  # a filtered copy, (1, n)
+    return sosfilt_rows(sos, rows, np.zeros((1, sos.shape[0], 2)))[0]
 
 
 def _decimate_mean(x: np.ndarray, factor: int) -> np.ndarray:

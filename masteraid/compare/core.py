@@ -28,7 +28,6 @@ from math import gcd
 from typing import Callable, Iterator
 
 import numpy as np
-from scipy.signal import resample_poly
 
 import soundfile as sf
 
@@ -166,6 +165,8 @@ def compare(raw, pretreat, *, progress: Progress | None = None) -> Comparison:
     notes: list[Finding] = []
     rate = ri.sample_rate_hz
     if pi.sample_rate_hz != rate:
+        from scipy.signal import resample_poly  # only here: importing scipy.signal costs ~1 s
+
         g = gcd(rate, pi.sample_rate_hz)
         y = resample_poly(y, rate // g, pi.sample_rate_hz // g, axis=0).astype(np.float32)
         notes.append(Finding("info", "compare_resampled",

@@ -22,7 +22,8 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.fft
 from numpy.lib.stride_tricks import sliding_window_view
-from scipy.signal import get_window
+
+from ..analysis._iir import periodic_hann
 
 from .model import DynamicsChange, GainReductionSummary
 from .spectral import SPLIT_BANDS_HZ, CrossSpectra, transfer_on_grid
@@ -113,7 +114,7 @@ def frame_groups(x: np.ndarray, y: np.ndarray, rate: int, *, chunk_frames: int =
     nb = freqs.shape[0]
     bin_group, band = _groups(freqs)
     ng = band.shape[0]
-    win = get_window("hann", nfft, fftbins=True).astype(np.float32)
+    win = periodic_hann(nfft).astype(np.float32)
     starts = np.flatnonzero(np.r_[True, np.diff(bin_group) != 0])  # groups are contiguous runs of bins
     pyy = np.zeros((nfr, ng), dtype=np.float32)
     pxx = np.zeros((nfr, ng), dtype=np.float32)

@@ -20,8 +20,8 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.fft
 from numpy.lib.stride_tricks import sliding_window_view
-from scipy.signal import get_window
 
+from ..analysis._iir import periodic_hann
 from .model import TonalChange
 
 __all__ = [
@@ -99,7 +99,7 @@ def cross_spectra(x: np.ndarray, y: np.ndarray, rate: int, *, y_gain: tuple[np.n
     nperseg = _nperseg(rate, frames)
     nseg_hop_full = frames // nperseg
     hop = nperseg if nseg_hop_full >= 64 else nperseg // 2  # plenty of segments: no overlap needed
-    win = get_window("hann", nperseg, fftbins=True).astype(np.float32)
+    win = periodic_hann(nperseg).astype(np.float32)
     nbins = nperseg // 2 + 1
     acc = {k: np.zeros(nbins) for k in ("sxx", "syy", "x_ll", "x_rr", "y_ll", "y_rr")}
     cacc = {k: np.zeros(nbins, dtype=complex) for k in ("sxy", "x_lr", "y_lr")}

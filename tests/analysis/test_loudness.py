@@ -303,3 +303,24 @@ def test_butter_lowpass_matches_scipy_response(order, cutoff, rate):
     _, h = signal.sosfreqz(butter_lowpass_sos(order, cutoff, rate), worN=w, fs=rate)
     _, ref = signal.sosfreqz(signal.butter(order, cutoff, fs=rate, output="sos"), worN=w, fs=rate)
     np.testing.assert_allclose(h, ref, rtol=0, atol=1e-9)
+
+
+@pytest.mark.parametrize("order,cutoff,rate", [(2, 40.0, 6000), (2, 40.0, 48000), (4, 150.0, 44100)])
+def test_butter_highpass_matches_scipy_response(order, cutoff, rate):
+    from scipy import signal
+
+    from masteraid.analysis._iir import butter_highpass_sos
+
+    w = np.linspace(1.0, rate / 2 * 0.99, 200)
+    _, h = signal.sosfreqz(butter_highpass_sos(order, cutoff, rate), worN=w, fs=rate)
+    _, ref = signal.sosfreqz(signal.butter(order, cutoff, "highpass", fs=rate, output="sos"), worN=w, fs=rate)
+    np.testing.assert_allclose(h, ref, rtol=0, atol=1e-9)
+
+
+@pytest.mark.parametrize("n", (960, 1024, 16384))
+def test_periodic_hann_is_scipys(n):
+    from scipy import signal
+
+    from masteraid.analysis._iir import periodic_hann
+
+    np.testing.assert_allclose(periodic_hann(n), signal.get_window("hann", n), rtol=0, atol=1e-15)
