@@ -181,3 +181,20 @@ def test_writer_into_missing_folder_fails_clearly(tmp_path):
 
     with pytest.raises(AudioFileError, match="output folder does not exist"):
         audio.write(tmp_path / "nope" / "x.wav", _tone(), RATE)
+
+
+@pytest.mark.parametrize("fmt,subtype", [("WAV", "PCM_16"), ("WAV", "PCM_24"), ("WAV", "PCM_32"), ("WAV", "PCM_U8"),
+                                         ("FLAC", "PCM_16"), ("FLAC", "PCM_24"), ("AIFF", "PCM_24"), ("W64", "PCM_24"),
+                                         ("RF64", "PCM_16"), ("WAV", "FLOAT")])
+def test_integer_pcm_read_as_int32_gives_libsndfiles_floats(tmp_path, fmt, subtype):
+    """Blocks (float64) and read_all (float32) read integer PCM through int32 and scale it themselves: the
+    values must be exactly libsndfile's own float conversion, whatever the block size."""
+    x = np.clip(np.random.default_rng(3).standard_normal((20000, 2)) * 0.3, -1.0, 1.0)
+    path = tmp_path / f"x.{fmt.lower()}"
+    sf.write(path, x, 48000, format=fmt, subtype=subtype)
+    src = audio.FileSource(path)
+    ref64 = sf.read(path, dtype="float64", always_2d=True)[0]
+    ref32 = sf.read(path, dtype="float32", always_2d=True)[0]
+    np.testing.assert_array_equal(np.concatenate(list(src.blocks(7777))), ref64)
+    np.testing.assert_array_equal(src.read_all(), ref32)
+    assert src.read_all().dtype == np.float32

@@ -3,8 +3,10 @@
 Stages (each a plain function on arrays, in the modules next to this one):
 
 1. read both renders into memory as float32 (``2 x frames x channels x 4`` bytes: about 230 MB for two
-   5-minute 48 kHz stereo files, plus a resampled copy of the pre-treat when the rates differ) and
-   measure each fully with :func:`masteraid.analysis.analyze` (which streams over the arrays);
+   5-minute 48 kHz stereo files, plus a resampled copy of the pre-treat when the rates differ; the two
+   files are decoded at once) and measure each fully with :func:`masteraid.analysis.analyze` (which
+   streams over the arrays) on background threads, while stages 2-6 run on the same arrays (two
+   cores: 5-minute pair 3.6 s sequential, see benchmarks/bench_compare.py for the figures now);
 2. sanity: resample the pre-treat to the raw's rate (polyphase, :func:`scipy.signal.resample_poly`),
    upmix mono against stereo, note a length difference — each with a finding;
 3. :func:`~masteraid.compare.align.align`: latency to the sample and polarity (unrelated files stop here
@@ -24,15 +26,17 @@ from __future__ import annotations
 
 import logging
 import math
+import threading
 from math import gcd
+from concurrent.futures import ThreadPoolExecutor
 from typing import Callable, Iterator
 
 import numpy as np
 
-import soundfile as sf
 
+from .._blas import single_threaded_blas
 from ..audio import AudioInfo, FileSource, open_source
-from ..errors import AudioFileError, MismatchError
+from ..errors import MismatchError
 from ..findings import Finding, rank
 from .align import align, aligned_slices
 from .dynamics import dynamics_change, frame_groups, gain_restoring, project, residual_db
@@ -50,33 +54,26 @@ Progress = Callable[[str, float], None]
 
 
 class _MemorySource:
-    """A float32 array in memory behind a file's :class:`AudioInfo`, streamed as float64 blocks."""
+    """A float32 array in memory behind a file's :class:`AudioInfo`, streamed as float64 blocks (until
+    ``cancel`` is set)."""
 
-    def __init__(self, samples: np.ndarray, info: AudioInfo):
+    def __init__(self, samples: np.ndarray, info: AudioInfo, cancel: threading.Event | None = None):
         self.samples = samples
         self.info = info
+        self.cancel = cancel
 
     def blocks(self, block_frames: int = 65536) -> Iterator[np.ndarray]:
         for s in range(0, self.samples.shape[0], block_frames):
+            if self.cancel is not None and self.cancel.is_set():
+                return  # the compare failed: its measurements are not needed
             yield self.samples[s : s + block_frames].astype(np.float64)
 
 
 def _read32(src) -> np.ndarray:
     """The whole stream as float32 ``(frames, channels)``; files are decoded straight into the array."""
-    info = src.info
     if isinstance(src, FileSource):
-        out = np.empty((info.frames, info.channels), dtype=np.float32)
-        try:
-            with sf.SoundFile(info.path) as f:
-                n = f.read(info.frames, dtype="float32", always_2d=True, out=out).shape[0]
-        except sf.LibsndfileError as exc:
-            raise AudioFileError(f"{info.name}: the file is corrupt or truncated ({exc}) — render it again") from None
-        if n < info.frames:
-            raise AudioFileError(
-                f"{info.name}: the file is truncated: the header says {info.frames} frames, only {n} could be read "
-                "— render it again"
-            )
-        return out
+        return src.read_all()
+    info = src.info
     out = np.empty((info.frames, info.channels), dtype=np.float32)
     pos = 0
     for block in src.blocks(1 << 18):
@@ -88,14 +85,45 @@ def _read32(src) -> np.ndarray:
     return out[:pos]
 
 
-def _analyze(samples: np.ndarray, info: AudioInfo, stage: str, progress: Progress | None):
-    from ..analysis import analyze  # the measurement engine
+class _Measuring:
+    """Both renders measured by :func:`masteraid.analysis.analyze` on background threads while the
+    compare works on the same arrays (they are only read). Progress is reported as one ``"measuring"``
+    stage, the mean fraction of the two (``progress`` is expected to serialize its calls)."""
 
-    cb = None
-    if progress is not None:
-        def cb(_stage, fraction, _outer=stage):  # noqa: E306 - map analyze's stages onto ours
-            progress(_outer, fraction)
-    return analyze(_MemorySource(samples, info), progress=cb)
+    def __init__(self, arrays, progress: Progress | None, cancel: threading.Event):
+        from ..analysis import analyze  # the measurement engine
+
+        self._fractions = [0.0] * len(arrays)
+        self._progress = progress
+        self._results: list = [None] * len(arrays)
+        self._errors: list = [None] * len(arrays)
+
+        def run(i, samples, info):
+            def cb(_stage, fraction):
+                self._report(i, fraction)
+            try:
+                self._results[i] = analyze(_MemorySource(samples, info, cancel), progress=cb if progress else None,
+                                          threads=False)
+            except BaseException as exc:  # noqa: BLE001 - re-raised by result()
+                self._errors[i] = exc
+
+        self._threads = [threading.Thread(target=run, args=(i, a, inf), name=f"masteraid-measure-{i}", daemon=True)
+                         for i, (a, inf) in enumerate(arrays)]
+        for t in self._threads:
+            t.start()
+
+    def _report(self, i: int, fraction: float) -> None:
+        self._fractions[i] = fraction
+        self._progress("measuring", sum(self._fractions) / len(self._fractions))
+
+    def result(self) -> list:
+        """Wait for both; the measurements in order, or the first error re-raised."""
+        for t in self._threads:
+            t.join()
+        for err in self._errors:
+            if err is not None:
+                raise err
+        return list(self._results)
 
 
 def _delta(a: float, b: float) -> MetricDelta:
@@ -129,8 +157,10 @@ def compare(raw, pretreat, *, progress: Progress | None = None) -> Comparison:
     raw, pretreat : path-like or Source
         The render without and with the stereo-bus FX.
     progress : callable(stage: str, fraction: float), keyword-only, optional
-        Called with named stages (``"reading"``, ``"measuring raw"``, ``"measuring pre-treat"``,
-        ``"aligning"``, ``"spectra"``, ``"gain trace"``, ``"findings"``) and a 0..1 fraction.
+        Called with named stages (``"reading"``, ``"measuring"`` (both renders), ``"aligning"``,
+        ``"spectra"``, ``"gain trace"``, ``"findings"``) and a 0..1 fraction. The measuring runs at the
+        same time as aligning, spectra and gain trace (on other threads), so their calls interleave;
+        they are never concurrent.
 
     Returns
     -------
@@ -144,10 +174,6 @@ def compare(raw, pretreat, *, progress: Progress | None = None) -> Comparison:
     AudioFileError, InvalidAudioError
         A file cannot be read or measured.
     """
-    def step(stage: str, fraction: float) -> None:
-        if progress is not None:
-            progress(stage, fraction)
-
     src_r, src_p = open_source(raw), open_source(pretreat)
     ri, pi = src_r.info, src_p.info
     if ri.channels != pi.channels and 1 not in (ri.channels, pi.channels):
@@ -155,13 +181,32 @@ def compare(raw, pretreat, *, progress: Progress | None = None) -> Comparison:
             f"{ri.name} has {ri.channels} channels and {pi.name} has {pi.channels}: "
             "render both with the same channel layout (stereo)"
         )
-    step("reading", 0.0)
-    x = _read32(src_r)
-    y = _read32(src_p)
-    step("reading", 1.0)
-    m_raw = _analyze(x, ri, "measuring raw", progress)
-    m_pre = _analyze(y, pi, "measuring pre-treat", progress)
+    lock = threading.Lock()
 
+    def step(stage: str, fraction: float) -> None:
+        if progress is not None:
+            with lock:
+                progress(stage, fraction)
+
+    step("reading", 0.0)
+    with ThreadPoolExecutor(2, thread_name_prefix="masteraid-read") as pool:  # libsndfile releases the GIL
+        x, y = pool.map(_read32, (src_r, src_p))
+    step("reading", 1.0)
+    with single_threaded_blas():
+        cancel = threading.Event()
+        measuring = _Measuring([(x, ri), (y, pi)], progress and step, cancel)
+        try:
+            parts = _compare_arrays(x, y, ri, pi, step)
+        except BaseException:
+            cancel.set()  # the measurements are not needed any more: stop them at their next block
+            raise
+        m_raw, m_pre = measuring.result()
+    return _assemble(m_raw, m_pre, *parts, step)
+
+
+def _compare_arrays(x: np.ndarray, y: np.ndarray, ri: AudioInfo, pi: AudioInfo, step: Progress):
+    """Everything that needs the samples but not the measurements: (alignment, tonal, dynamics, stereo,
+    distortion residual, overlap in s, notes)."""
     notes: list[Finding] = []
     rate = ri.sample_rate_hz
     if pi.sample_rate_hz != rate:
@@ -229,19 +274,24 @@ def compare(raw, pretreat, *, progress: Progress | None = None) -> Comparison:
     # 3. the gain trace again, through the fine, gain-corrected filter (no new FFT pass)
     st = project(fg, cs)
     dyn = dynamics_change(st, rate, trace_start_s=rs.start / rate)
+    step("gain trace", 1.0)
+    return al, tonal, dyn, stereo, residual_db(st), overlap / rate, notes
+
+
+def _assemble(m_raw, m_pre, al, tonal, dyn, stereo, residual, overlap_s, notes, step: Progress) -> Comparison:
+    """The :class:`Comparison` from both measurements and the array stages' results, with its findings."""
+    rate = m_raw.info.sample_rate_hz
     dist = Distortion(
-        residual_db=residual_db(st),
+        residual_db=residual,
         clipped_samples_added=int(m_pre.peaks.clipped_samples - m_raw.peaks.clipped_samples),
     )
-    step("gain trace", 1.0)
-
     step("findings", 0.0)
     levels = _levels(m_raw, m_pre)
     partial = Comparison(
         raw=m_raw, pretreat=m_pre, alignment=al,
         loudness_delta_lu=levels.integrated_lufs.delta,
         tonal=tonal, dynamics=dyn, stereo=stereo, distortion=dist,
-        findings=(), levels=levels, sample_rate_hz=rate, overlap_s=overlap / rate,
+        findings=(), levels=levels, sample_rate_hz=rate, overlap_s=overlap_s,
     )
     from .findings import comparison_findings
 
@@ -251,5 +301,5 @@ def compare(raw, pretreat, *, progress: Progress | None = None) -> Comparison:
         raw=m_raw, pretreat=m_pre, alignment=al,
         loudness_delta_lu=levels.integrated_lufs.delta,
         tonal=tonal, dynamics=dyn, stereo=stereo, distortion=dist,
-        findings=found, levels=levels, sample_rate_hz=rate, overlap_s=overlap / rate,
+        findings=found, levels=levels, sample_rate_hz=rate, overlap_s=overlap_s,
     )

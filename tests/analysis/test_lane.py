@@ -10,6 +10,7 @@ import masteraid.analysis.spectrum  # noqa: F401  (the meters analyze() imports 
 import masteraid.analysis.stereo  # noqa: F401
 from masteraid.audio import ArraySource, write
 from masteraid.errors import AudioFileError
+from masteraid.serialize import dumps
 from tests.signals import music_like
 
 
@@ -52,3 +53,13 @@ def test_two_lanes_equal_one_lane():
         stereo.feed(x[i : i + 3000])
     np.testing.assert_array_equal(m.spectrum.band_levels_db, spec.result().band_levels_db)
     assert m.stereo.correlation == stereo.result().correlation
+
+
+def test_threads_false_gives_the_same_measurements_on_the_calling_thread(monkeypatch):
+    x = np.clip(music_like(4.0, 48000, seed=7, level_db=-9), -0.95, 0.95)
+    a = analysis.analyze(ArraySource(x, 48000), block_frames=5000)
+    started = []
+    monkeypatch.setattr(analysis._Lane, "__init__", lambda *a, **k: started.append(1))
+    b = analysis.analyze(ArraySource(x, 48000), block_frames=5000, threads=False)
+    assert started == []  # no worker lane was made
+    assert dumps(a) == dumps(b)
