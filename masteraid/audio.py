@@ -255,11 +255,15 @@ class FileSource:
         as_int = info.bit_depth is not None and info.bit_depth <= 24
         try:
             with sf.SoundFile(info.path) as f:
-                if as_int:
-                    raw = np.empty((info.frames, info.channels), dtype=np.int32)
-                    n = f.read(info.frames, dtype="int32", always_2d=True, out=raw).shape[0]
-                    np.multiply(raw, np.float32(_INT32_SCALE), out=out, casting="unsafe")
-                    del raw
+                if as_int:  # in chunks through one int32 buffer: no second whole-file array
+                    buf = np.empty((min(info.frames, 1 << 18), info.channels), dtype=np.int32)
+                    n = 0
+                    while n < info.frames:
+                        got = f.read(min(buf.shape[0], info.frames - n), dtype="int32", always_2d=True, out=buf)
+                        if got.shape[0] == 0:
+                            break
+                        np.multiply(got, np.float32(_INT32_SCALE), out=out[n : n + got.shape[0]], casting="unsafe")
+                        n += got.shape[0]
                 else:
                     n = f.read(info.frames, dtype="float32", always_2d=True, out=out).shape[0]
         except sf.LibsndfileError as exc:

@@ -96,7 +96,7 @@ def _groups(freqs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return bin_group, band
 
 
-def frame_groups(x: np.ndarray, y: np.ndarray, rate: int, *, chunk_frames: int = 2048) -> FrameGroups:
+def frame_groups(x: np.ndarray, y: np.ndarray, rate: int, *, chunk_frames: int = 128) -> FrameGroups:
     """The one STFT pass over the aligned pair (Hann, ``2 * hop`` long, every ``hop`` ~ 10 ms).
 
     Parameters

@@ -78,7 +78,7 @@ def _nperseg(rate: int, frames: int) -> int:
 
 
 def cross_spectra(x: np.ndarray, y: np.ndarray, rate: int, *, y_gain: tuple[np.ndarray, np.ndarray] | None = None,
-                  stereo: bool = True, chunk_segments: int = 32) -> CrossSpectra:
+                  stereo: bool = True, chunk_segments: int = 16) -> CrossSpectra:
     """Welch auto- and cross-spectra of the aligned pair ``x`` (raw) and ``y`` (pre-treat).
 
     Parameters
