@@ -1,17 +1,20 @@
-"""Synthesize the bundled example: a short stereo mix and its pre-treated (bus-processed) version.
+"""Synthesize the bundled example: a 20 s stereo mix and its pre-treated (bus-processed) version.
 
 Deterministic (fixed seed, numpy/scipy only), runnable as a script and importable::
 
     python -m masteraid.examples.make_example [--out DIR]
 
-writes ``example_raw.flac`` and ``example_pretreat.flac`` (44.1 kHz, 16-bit FLAC) into DIR
-(default: this folder), refusing to overwrite existing files. :func:`make_raw` and
+writes ``example_raw.flac`` and ``example_pretreat.flac`` (44.1 kHz, 16-bit stereo FLAC at full
+compression) into DIR (default: this folder), refusing to overwrite existing files. :func:`make_raw` and
 :func:`pretreat` return the float arrays for tests.
 
-The mix (120 BPM, A minor, :data:`DURATION_S` seconds): kick, snare and hi-hats, a saw bass,
-a voice-like lead (band-limited sawtooth with delayed vibrato through vowel formant filters, in
-phrases), and detuned-saw pads that are wider in stereo. It is mixed with headroom (sample peak
-:data:`RAW_PEAK_DBFS`) and ends with a decaying chord and silence, so its tail is not cut.
+The mix (120 BPM, A minor, :data:`DURATION_S` seconds: intro, the four chords twice with a
+breakdown, a final chord): kick, snare and off-beat hi-hats, a saw bass, a voice-like lead
+(band-limited sawtooth with delayed vibrato through vowel formant filters, in phrases), and
+additive pads, the only wide element (a tone shared by both sides plus a detuned sine per side).
+Everything else is centred (identical samples in both channels), which, with short noise bursts,
+keeps the FLAC files as small as 16-bit stereo allows (README.md, "Size"). It is mixed with headroom
+(sample peak :data:`RAW_PEAK_DBFS`) and ends with a decaying chord and silence, so its tail is not cut.
 
 The pre-treat is a KNOWN bus chain, applied in this order (see README.md for the numbers):
 high shelf, low shelf, RMS bus compressor, make-up gain, a block-based peak limiter and a hard
@@ -40,7 +43,7 @@ __all__ = [
 ]
 
 RATE_HZ = 44100
-DURATION_S = 12.0
+DURATION_S = 20.0
 SEED = 20261123
 TEMPO_BPM = 120.0
 #: Sample peak of the raw mix (dBFS); its true peak lands a few tenths above.
@@ -57,7 +60,7 @@ COMP_RATIO = 4.0
 COMP_RMS_MS = 30.0  # one-pole time constant of the mean-square detector
 COMP_SMOOTH_MS = 60.0  # one-pole smoothing of the gain (dB) curve
 COMP_MAKEUP_DB = 0.0
-#: Gain into the limiter (dB): sets the final loudness (about -8.5 LUFS).
+#: Gain into the limiter (dB): sets the final loudness (about -8.7 LUFS on this mix).
 LIMITER_DRIVE_DB = 16.5
 #: Limiter: ceiling and hard clipper at -0.1 dBFS sample peak; gain computed on 32-sample blocks
 #: with one block of look-ahead, released at a constant rate.
@@ -86,10 +89,13 @@ PRETREAT_NAME = "example_pretreat.flac"
 _A4 = 440.0
 #: Harmonics of the additive pad voices (few, so the file stays small: FLAC predicts tones well).
 PAD_HARMONICS = 4
-#: Harmonics of the lead's sawtooth source (band-limited, so the formants do the talking).
-LEAD_HARMONICS = 12
-#: Level of the per-side detuned pad layer relative to the shared one.
-PAD_SIDE_GAIN = 0.4
+#: Harmonics of the lead's sawtooth source (band-limited, so the formants do the talking; 8 reach F3
+#: on every note of the tune, more only cost bytes).
+LEAD_HARMONICS = 8
+#: Level of the per-side detuned pad layer (the pads' width) relative to the shared tone's fundamental.
+PAD_SIDE_GAIN = 1.0
+#: Harmonics of that detuned layer: one (a sine), so the side channel is as cheap as a side can be.
+PAD_SIDE_HARMONICS = 1
 
 
 def _hz(semitones_from_a4: float) -> float:
@@ -165,7 +171,7 @@ def _snare(rate: int, rng: np.random.Generator) -> np.ndarray:
     t = np.arange(n) / rate
     tone = np.sin(2 * np.pi * 190.0 * t) * np.exp(-t / 0.06)
     sos = signal.butter(2, [1200.0, 6000.0], btype="bandpass", fs=rate, output="sos")
-    noise = signal.sosfilt(sos, rng.standard_normal(n)) * np.exp(-t / 0.09)
+    noise = signal.sosfilt(sos, rng.standard_normal(n)) * np.exp(-t / SNARE_NOISE_DECAY_S)
     return 0.6 * tone + 1.6 * noise
 
 
@@ -176,11 +182,11 @@ def _hat(rate: int, rng: np.random.Generator, decay_s: float) -> np.ndarray:
     return signal.sosfilt(sos, rng.standard_normal(n)) * np.exp(-t / decay_s)
 
 
-def _pad_voice(f0: float, detune: float, n: int, rate: int, phase0: float) -> np.ndarray:
-    """One pad note on one side: a soft additive tone shared by both sides plus a quieter copy detuned
-    differently per side (the stereo width, kept small so the side channel stays cheap to store)."""
+def _pad_voice(f0: float, detune: float, n: int, rate: int, phase0: float, side_phase: float) -> np.ndarray:
+    """One pad note on one side: a soft additive tone shared by both sides (same phase: it cancels in
+    the side channel) plus a sine detuned differently per side, the stereo width."""
     centre = _additive(np.full(n, f0), rate, PAD_HARMONICS, 1.5, phase0)
-    return centre + PAD_SIDE_GAIN * _additive(np.full(n, f0 * detune), rate, PAD_HARMONICS, 1.5, phase0 + 0.25)
+    return centre + PAD_SIDE_GAIN * _additive(np.full(n, f0 * detune), rate, PAD_SIDE_HARMONICS, 1.5, side_phase)
 
 
 def _formant_filter(x: np.ndarray, formants: tuple[tuple[float, float], ...], rate: int) -> np.ndarray:
@@ -209,25 +215,43 @@ _CHORDS = [
     (-26, (-14, -10, -7)),  # G
 ]
 
-# lead phrases: (bar, beat offset, length in beats, semitones from A4, vowel)
+# lead phrases: (bar, beat offset, length in beats, semitones from A4, vowel). Bars 1-4 state the
+# tune; bars 5-8 answer it (bar 5 is the breakdown: pads and lead alone) and come home to A.
 _MELODY = [
-    (1, 0.0, 1.0, 3, "a"), (1, 1.0, 0.5, 5, "o"), (1, 1.5, 1.5, 7, "a"), (2, 0.0, 1.0, 5, "e"), (2, 1.0, 2.0, 3, "a"),
-    (3, 0.0, 0.5, 0, "o"), (3, 0.5, 0.5, 3, "a"), (3, 1.0, 1.5, 7, "i"), (3, 2.5, 1.0, 8, "a"), (4, 0.0, 1.0, 10, "a"), (4, 1.0, 1.0, 8, "e"), (4, 2.0, 1.5, 7, "o"),
+    (1, 0.0, 1.0, 3, "a"), (1, 1.0, 0.5, 5, "o"), (1, 1.5, 1.5, 7, "a"),
+    (2, 0.0, 1.0, 5, "e"), (2, 1.0, 2.0, 3, "a"),
+    (3, 0.0, 0.5, 0, "o"), (3, 0.5, 0.5, 3, "a"), (3, 1.0, 1.5, 7, "i"), (3, 2.5, 1.0, 8, "a"),
+    (4, 0.0, 1.0, 10, "a"), (4, 1.0, 1.0, 8, "e"), (4, 2.0, 1.5, 7, "o"),
+    (5, 0.0, 2.0, 0, "a"), (5, 2.0, 1.5, 3, "o"),
+    (6, 0.0, 1.0, 7, "e"), (6, 1.0, 1.0, 5, "a"), (6, 2.0, 1.5, 3, "o"),
+    (7, 0.0, 0.5, 2, "i"), (7, 0.5, 0.5, 3, "a"), (7, 1.0, 1.5, 5, "e"), (7, 2.5, 1.0, 7, "a"),
+    (8, 0.0, 1.0, 8, "o"), (8, 1.0, 1.0, 7, "a"), (8, 2.0, 2.0, 0, "a"),
 ]
 
+#: Bars of music (2 s each) before the final chord: an intro bar (pads, bass, hats), a first pass of
+#: the four chords with the whole band, then a second pass whose first bar is a breakdown.
+MUSIC_BARS = 9
+#: Bars with pads and lead only (no drums, hats or bass).
+BREAKDOWN_BARS = (5,)
+#: Bars whose last eighth is an open hat (the turnarounds into the breakdown and into the end).
+OPEN_HAT_BARS = (4, 8)
+#: Decay time constants (s) of the closed and open hi-hat and of the snare's noise.
+HAT_CLOSED_DECAY_S, HAT_OPEN_DECAY_S = 0.004, 0.015
+SNARE_NOISE_DECAY_S = 0.05
+#: Eighths of the bar (0-7) with a hi-hat.
+HAT_EIGHTHS = (1, 3, 5, 7)
+#: Mix: RMS level of each bus (dB, relative; the sum is then scaled to :data:`RAW_PEAK_DBFS`).
+MIX_LEVELS_DB = {"drums": -3.0, "hats": -24.0, "bass": -6.0, "lead": -8.0, "pads": -15.0}
 
-def make_raw(rate: int = RATE_HZ, seconds: float = DURATION_S) -> np.ndarray:
-    """The raw mix, ``(frames, 2)`` float64, sample peak :data:`RAW_PEAK_DBFS`.
 
-    Structure (2 s bars at 120 BPM): bar 0 pads, bass and hats; bars 1-4 the full band with the lead;
-    then an A minor chord with a last kick decays and the file ends in silence.
-    """
+def _stems(rate: int, seconds: float) -> dict[str, np.ndarray]:
+    """Each instrument bus as ``(frames, 2)`` at its mix level (before the fade and the peak scaling):
+    everything but the pads is centred (identical channels)."""
     rng = np.random.default_rng(SEED)
     n = int(round(seconds * rate))
     beat = 60.0 / TEMPO_BPM
     bar = 4 * beat
     start = 0.05
-    music_bars = 5
     drums = np.zeros(n)
     hats = np.zeros(n)
     bass = np.zeros(n)
@@ -236,41 +260,43 @@ def make_raw(rate: int = RATE_HZ, seconds: float = DURATION_S) -> np.ndarray:
     pad_r = np.zeros(n)
 
     kick, snare = _kick(rate), _snare(rate, rng)
-    hat_closed, hat_open = _hat(rate, rng, 0.012), _hat(rate, rng, 0.04)
-    for b in range(music_bars):
+    hat_closed, hat_open = _hat(rate, rng, HAT_CLOSED_DECAY_S), _hat(rate, rng, HAT_OPEN_DECAY_S)
+    for b in range(MUSIC_BARS):
         t0 = start + b * bar
-        if b >= 1:
+        root, chord = _CHORDS[b % 4]
+        band = b not in BREAKDOWN_BARS
+        if band and b >= 1:
             for k in (0.0, 2.0, 2.5):
                 _place(drums, t0 + k * beat, kick, rate)
             for k in (1.0, 3.0):
                 _place(drums, t0 + k * beat, 0.8 * snare, rate)
-        for e in range(8):
-            h = hat_open if e == 7 else hat_closed
-            _place(hats, t0 + e * beat / 2, (0.5 if e % 2 else 0.8) * h, rate)
-        root, chord = _CHORDS[b % 4]
-        # bass: eighth notes on the root, octave jump on the last one
-        for e in range(8):
-            semis = root + (12 if e == 7 else 0)
-            m = int(beat / 2 * rate * 0.9)
-            f = np.full(m, _hz(semis))
-            note = _saw(f, rate) * _adsr(m, rate, 0.005, 0.04)
-            _place(bass, t0 + e * beat / 2, note, rate)
-        # pads: three chord tones, two detuned saws each side
+        if band:
+            for e in HAT_EIGHTHS:
+                h = hat_open if (e == 7 and b in OPEN_HAT_BARS) else hat_closed
+                _place(hats, t0 + e * beat / 2, (0.5 if e % 2 else 0.8) * h, rate)
+            # bass: eighth notes on the root, octave jump on the last one
+            for e in range(8):
+                semis = root + (12 if e == 7 else 0)
+                m = int(beat / 2 * rate * 0.9)
+                f = np.full(m, _hz(semis))
+                note = _saw(f, rate) * _adsr(m, rate, 0.005, 0.04)
+                _place(bass, t0 + e * beat / 2, note, rate)
+        # pads: three chord tones, each a shared tone plus a detuned sine per side
         m = int(bar * rate)
         env = _adsr(m, rate, 0.25, 0.3)
         for i, semis in enumerate(chord):
             f0 = _hz(semis)
-            _place(pad_l, t0, env * _pad_voice(f0, 0.998, m, rate, 0.1 * i), rate)
-            _place(pad_r, t0, env * _pad_voice(f0, 1.002, m, rate, 0.2 * i), rate)
+            _place(pad_l, t0, env * _pad_voice(f0, 0.998, m, rate, 0.1 * i, 0.25 + 0.1 * i), rate)
+            _place(pad_r, t0, env * _pad_voice(f0, 1.002, m, rate, 0.1 * i, 0.25 + 0.2 * i), rate)
     # final chord: A minor, held then decaying
-    t_end = start + music_bars * bar
+    t_end = start + MUSIC_BARS * bar
     m = int(1.8 * rate)
     tt = np.arange(m) / rate
     env = np.clip(tt / 0.05, 0, 1) * np.exp(-tt / 0.3)
     for i, semis in enumerate(_CHORDS[0][1]):
         f0 = _hz(semis)
-        _place(pad_l, t_end, env * _pad_voice(f0, 0.998, m, rate, 0.1 * i), rate)
-        _place(pad_r, t_end, env * _pad_voice(f0, 1.002, m, rate, 0.2 * i), rate)
+        _place(pad_l, t_end, env * _pad_voice(f0, 0.998, m, rate, 0.1 * i, 0.25 + 0.1 * i), rate)
+        _place(pad_r, t_end, env * _pad_voice(f0, 1.002, m, rate, 0.1 * i, 0.25 + 0.2 * i), rate)
     _place(bass, t_end, _saw(np.full(m, _hz(-24)), rate) * env, rate)
     _place(drums, t_end, kick, rate)
 
@@ -293,15 +319,23 @@ def make_raw(rate: int = RATE_HZ, seconds: float = DURATION_S) -> np.ndarray:
     def norm(x):
         return x / (np.sqrt(np.mean(x**2)) + 1e-12)
 
-    # mix (relative RMS levels, dB) and pan
-    levels = {"drums": -3.0, "hats": -24.0, "bass": -6.0, "lead": -8.0, "pads": -15.0}
-    g = {k: 10 ** (v / 20) for k, v in levels.items()}
-    d, h, bs, ld = norm(drums), norm(hats), norm(bass), norm(lead)
+    g = {k: 10 ** (v / 20) for k, v in MIX_LEVELS_DB.items()}
     pads_rms = np.sqrt(0.5 * (np.mean(pad_l**2) + np.mean(pad_r**2)))
-    pl, pr = pad_l / pads_rms, pad_r / pads_rms
-    left = g["drums"] * d + g["hats"] * h + g["bass"] * bs + g["lead"] * ld + g["pads"] * pl
-    right = g["drums"] * d + g["hats"] * h + g["bass"] * bs + g["lead"] * ld + g["pads"] * pr
-    mix = np.stack([left, right], axis=1)
+    stems = {name: g[name] * np.repeat(norm(x)[:, None], 2, axis=1)
+             for name, x in (("drums", drums), ("hats", hats), ("bass", bass), ("lead", lead))}
+    stems["pads"] = g["pads"] * np.stack([pad_l, pad_r], axis=1) / pads_rms
+    return stems
+
+
+def make_raw(rate: int = RATE_HZ, seconds: float = DURATION_S) -> np.ndarray:
+    """The raw mix, ``(frames, 2)`` float64, sample peak :data:`RAW_PEAK_DBFS`.
+
+    Structure (2 s bars at 120 BPM): bar 0 pads, bass and hats; bars 1-4 the full band with the lead;
+    bar 5 a breakdown (pads and lead); bars 6-8 the full band again; then an A minor chord with a last
+    kick decays, the last 0.3 s are faded and the file ends in silence.
+    """
+    mix = sum(_stems(rate, seconds).values())
+    n = mix.shape[0]
     # fade the last 0.3 s of what remains so the file ends in silence
     fade = np.clip((n / rate - 0.3 - np.arange(n) / rate) / 0.3, 0.0, 1.0)
     mix *= fade[:, None]
@@ -378,19 +412,61 @@ def pretreat(raw: np.ndarray, rate: int = RATE_HZ) -> np.ndarray:
 # ---------------------------------------------------------------------------------- files
 
 
-def write_examples(folder: str | Path | None = None) -> tuple[Path, Path]:
-    """Render both examples and write them as 16-bit FLAC into ``folder`` (default: this package folder).
+_EXISTS = "{path}: already exists; MasterAid never overwrites — choose another name"
+#: libsndfile's FLAC compression setting (0..1; 1.0 = FLAC level 8, the smallest files).
+FLAC_COMPRESSION_LEVEL = 1.0
 
-    Raises :class:`masteraid.errors.OutputExistsError` if a file is already there.
+
+def _write_flac(path: Path, samples: np.ndarray, rate: int) -> Path:
+    """Encode ``samples`` as 16-bit FLAC at full compression and give the file its name without
+    overwriting (a temporary file in the same folder, hard-linked to the final name like
+    :func:`masteraid.audio.write`; ``masteraid.audio.write`` itself has no compression setting)."""
+    import os
+    import tempfile
+
+    import soundfile as sf
+
+    from masteraid.errors import AudioFileError, OutputExistsError
+
+    if not path.parent.is_dir():
+        raise AudioFileError(f"{path.parent}: output folder does not exist — create it first")
+    fd, tmp = tempfile.mkstemp(prefix=".masteraid-", suffix=".flac", dir=path.parent)
+    os.close(fd)
+    try:
+        mask = os.umask(0)
+        os.umask(mask)
+        os.chmod(tmp, 0o666 & ~mask)  # mkstemp makes 0600; give the file what open() would
+        sf.write(tmp, samples, rate, format="FLAC", subtype="PCM_16", compression_level=FLAC_COMPRESSION_LEVEL)
+        try:
+            os.link(tmp, path)  # atomic, and refuses to replace an existing file
+        except FileExistsError:
+            raise OutputExistsError(_EXISTS.format(path=path)) from None
+        except OSError:  # no hard links on this filesystem: check, then rename
+            if path.exists():
+                raise OutputExistsError(_EXISTS.format(path=path)) from None
+            os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return path
+
+
+def write_examples(folder: str | Path | None = None) -> tuple[Path, Path]:
+    """Render both examples and write them as 16-bit FLAC (full compression) into ``folder``
+    (default: this package folder).
+
+    Raises :class:`masteraid.errors.OutputExistsError` if either file is already there (checked
+    before anything is written).
     """
-    from masteraid.audio import write
+    from masteraid.errors import OutputExistsError
 
     folder = Path(folder) if folder is not None else Path(__file__).resolve().parent
+    for name in (RAW_NAME, PRETREAT_NAME):
+        if (folder / name).exists():
+            raise OutputExistsError(_EXISTS.format(path=folder / name))
     raw = make_raw()
     pre = pretreat(raw)
-    p_raw = write(folder / RAW_NAME, raw, RATE_HZ, subtype="PCM_16")
-    p_pre = write(folder / PRETREAT_NAME, pre, RATE_HZ, subtype="PCM_16")
-    return p_raw, p_pre
+    return _write_flac(folder / RAW_NAME, raw, RATE_HZ), _write_flac(folder / PRETREAT_NAME, pre, RATE_HZ)
 
 
 def main(argv=None) -> int:
@@ -401,7 +477,7 @@ def main(argv=None) -> int:
 
     try:
         for p in write_examples(args.out):
-            print(f"wrote {p} ({p.stat().st_size // 1024} KB)")
+            print(f"wrote {p} ({p.stat().st_size / 1000:.0f} kB)")
     except MasterAidError as exc:
         print(f"make_example: error: {exc}", file=sys.stderr)
         return 1
