@@ -23,7 +23,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy import optimize, signal
 
 from ..errors import ConfigError
 from .dsp import eq_sos
@@ -56,10 +55,16 @@ _PEAK_QS = (0.7, 1.4, 2.8)
 def eq_response_db(bands, freqs_hz: np.ndarray, rate: int) -> np.ndarray:
     """Magnitude response (dB) of series EQ bands at the given frequencies."""
     sos = eq_sos(bands, rate)
+    f = np.asarray(freqs_hz, dtype=float)
     if sos.shape[0] == 0:
-        return np.zeros(len(freqs_hz))
-    _, h = signal.sosfreqz(sos, worN=np.asarray(freqs_hz, dtype=float), fs=rate)
-    return 20.0 * np.log10(np.maximum(np.abs(h), 1e-12))
+        return np.zeros(len(f))
+    z1 = np.exp(-2j * np.pi * f / rate)  # z^-1 on the unit circle
+    z2 = z1 * z1
+    db = np.zeros(f.shape)
+    for b0, b1, b2, a0, a1, a2 in sos:
+        h = (b0 + b1 * z1 + b2 * z2) / (a0 + a1 * z1 + a2 * z2)
+        db += 20.0 * np.log10(np.maximum(np.abs(h), 1e-12))
+    return db
 
 
 def _smooth(values: np.ndarray, weights: np.ndarray) -> np.ndarray:
@@ -153,13 +158,48 @@ def fit_eq(bands_hz, change_db, confidence, rate: int, *, max_bands: int = MAX_E
         return sw * (eq_response_db(bands, f, rate) - target)
 
     x0 = np.array([b.gain_db for b in chosen])
-    sol = optimize.least_squares(residuals, x0, bounds=(-max_gain_db, max_gain_db), max_nfev=50)
+    gains = _bounded_least_squares(residuals, x0, -max_gain_db, max_gain_db)
     out = [
         EqBand(b.kind, float(round(b.frequency_hz, 1)), float(round(g, 2)), float(round(b.q, 3)))
-        for b, g in zip(chosen, sol.x)
+        for b, g in zip(chosen, gains)
         if abs(g) >= 0.2
     ]
     return tuple(sorted(out, key=lambda b: b.frequency_hz))
+
+
+def _bounded_least_squares(residuals, x0: np.ndarray, lo: float, hi: float, *, iterations: int = 20) -> np.ndarray:
+    """Minimize ``sum(residuals(x)**2)`` for ``lo <= x <= hi`` from ``x0``: damped Gauss-Newton
+    (Levenberg-Marquardt) steps with a forward-difference Jacobian, projected onto the bounds.
+
+    The problem is tiny (at most six gains, each band's dB response nearly linear in its gain), so a
+    few steps converge; this replaces ``scipy.optimize.least_squares`` and its import cost.
+    """
+    x = np.clip(np.asarray(x0, dtype=float), lo, hi)
+    r = residuals(x)
+    cost = float(r @ r)
+    lam = 1e-3
+    for _ in range(iterations):
+        jac = np.empty((r.shape[0], x.shape[0]))
+        for k in range(x.shape[0]):
+            dx = np.zeros_like(x)
+            dx[k] = 1e-4
+            jac[:, k] = (residuals(x + dx) - r) / 1e-4
+        jtj, jtr = jac.T @ jac, jac.T @ r
+        improved = False
+        for _ in range(8):
+            step = np.linalg.solve(jtj + lam * np.diag(np.diag(jtj) + 1e-9), -jtr)
+            xn = np.clip(x + step, lo, hi)
+            rn = residuals(xn)
+            cn = float(rn @ rn)
+            if cn < cost:
+                improved = True
+                done = cost - cn < 1e-10 * max(cost, 1e-12)
+                x, r, cost, lam = xn, rn, cn, max(lam / 10, 1e-9)
+                break
+            lam *= 10
+        if not improved or done:
+            break
+    return x
 
 
 def _finite(x) -> bool:

@@ -15,8 +15,13 @@ The recursive parts are vectorized exactly:
   ``zi``), as in Giannoulis, Massberg & Reiss, "Digital Dynamic Range Compressor Design — A
   Tutorial and Analysis", JAES 60(6), 2012 (the "smooth decoupled" detector).
 * **Lookahead** (limiter): a sliding maximum of the required attenuation over the lookahead window
-  (``scipy.ndimage.maximum_filter1d``) followed by a moving average of the same length, so the
+  (van Herk / Gil-Werman: prefix and suffix maxima within blocks of ``L``, two
+  ``np.maximum.accumulate`` calls) followed by a moving average of the same length, so the
   gain has reached the required value at every peak; the audio is delayed by ``L - 1`` samples.
+
+``scipy.signal`` is not imported (it costs 0.5-2 s of start-up): the biquads run through the compiled
+SOS loop that :mod:`masteraid.analysis._iir` loads on its own, and the true-peak interpolation is one
+``np.correlate`` per phase.
 """
 
 from __future__ import annotations
@@ -24,8 +29,8 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy import ndimage, signal
 
+from ..analysis._iir import sosfilt_rows
 from ..errors import ConfigError
 from .spec import CompressorSpec, EqBand
 
@@ -37,6 +42,8 @@ __all__ = [
     "Compressor",
     "TruePeakEnvelope",
     "LimiterGain",
+    "SamplePeakEnvelope",
+    "sliding_max",
     "Delay",
     "LoudnessAccumulator",
     "PowerAccumulator",
@@ -95,18 +102,23 @@ def eq_sos(bands, rate: int) -> np.ndarray:
     return np.array(rows).reshape(-1, 6)
 
 
+def _sosfilt(sos: np.ndarray, block: np.ndarray, zi: np.ndarray) -> np.ndarray:
+    """``(frames, channels)`` through second-order sections, state ``zi`` (channels, sections, 2) updated in place."""
+    xt = np.array(block.T, dtype=np.float64, order="C")  # channel-major copy, filtered in place
+    return sosfilt_rows(sos, xt, zi).T
+
+
 class EqFilter:
     """Series biquads over ``(frames, channels)`` blocks, state carried between blocks."""
 
     def __init__(self, bands, rate: int, channels: int):
-        self.sos = eq_sos(bands, rate)
-        self._zi = np.zeros((self.sos.shape[0], 2, channels))
+        self.sos = np.ascontiguousarray(eq_sos(bands, rate), dtype=np.float64)
+        self._zi = np.zeros((channels, self.sos.shape[0], 2))
 
     def process(self, block: np.ndarray) -> np.ndarray:
-        if self.sos.shape[0] == 0:
+        if self.sos.shape[0] == 0 or block.shape[0] == 0:
             return block
-        out, self._zi = signal.sosfilt(self.sos, block, axis=0, zi=self._zi)
-        return out
+        return _sosfilt(self.sos, block, self._zi)
 
 
 # ---------------------------------------------------------------------------------- compressor
@@ -180,7 +192,9 @@ class Compressor:
         self.spec = spec
         self._release = _Release(spec.release_ms, rate)
         self._a = math.exp(-1000.0 / (spec.attack_ms * rate))
-        self._zi = np.zeros(1)
+        # the one-pole attack filter y[n] = (1 - a) x[n] + a y[n-1] as a first-order section
+        self._sos = np.array([[1.0 - self._a, 0.0, 0.0, 1.0, -self._a, 0.0]])
+        self._zi = np.zeros((1, 1, 2))
         self._makeup = 10.0 ** (spec.makeup_db / 20.0)
 
     def gain_reduction_db(self, block: np.ndarray) -> np.ndarray:
@@ -192,8 +206,7 @@ class Compressor:
         gr = self._release.process(gr)
         if gr.shape[0] == 0:
             return gr
-        out, self._zi = signal.lfilter([1.0 - self._a], [1.0, -self._a], gr, zi=self._zi)
-        return out
+        return sosfilt_rows(self._sos, np.array(gr[None, :], dtype=np.float64, order="C"), self._zi)[0]
 
     def process(self, block: np.ndarray) -> np.ndarray:
         gr = self.gain_reduction_db(block)
@@ -203,47 +216,67 @@ class Compressor:
 # ------------------------------------------------------------------------------------- limiter
 
 #: Oversampling of the limiter's true-peak envelope: 8x (BS.1770-4 Annex 2 uses 4x, which can under-read a
-#: peak by up to 0.7 dB near Nyquist; 8x keeps the envelope within a few hundredths of a dB of
-#: meters that resample to 192 kHz, such as ffmpeg's ebur128).
+#: peak by up to 0.7 dB near Nyquist, and meters on other grids — ffmpeg's 192 kHz resampling of 44.1 kHz,
+#: libebur128's 4x — read between its points; 8x keeps the envelope at or above them).
 OVERSAMPLE = 8
-#: Input samples each side in the interpolation filter (filter length ``2 * OVERSAMPLE * HALF + 1``).
-HALF_TAPS = 8
+#: Taps per phase of the interpolator (16 input samples around each point; Kaiser beta 8).
+TP_TAPS = 16
+_TP_BETA = 8.0
 
 
-def _interpolator() -> np.ndarray:
-    """Kaiser-windowed sinc interpolator for ``OVERSAMPLE``x, a Nyquist filter (phase 0 passes samples unchanged)."""
-    n = 2 * OVERSAMPLE * HALF_TAPS + 1
-    return signal.firwin(n, 1.0 / OVERSAMPLE, window=("kaiser", 8.0)) * OVERSAMPLE
+def tp_interpolator(factor: int = OVERSAMPLE, taps: int = TP_TAPS, beta: float = _TP_BETA) -> np.ndarray:
+    """Polyphase Kaiser-windowed sinc interpolator, shape ``(factor, taps)``: row ``p`` gives the signal at
+    ``taps/2 - 1 + p/factor`` samples after the window start; each row sums to 1, row 0 is the sample
+    itself (the design of :func:`masteraid.analysis.peaks.interpolator`, at 8x and 16 taps)."""
+    j = np.arange(taps)
+    h = np.empty((factor, taps))
+    for p in range(factor):
+        tau = (taps / 2 - 1 - j) + p / factor
+        win = np.i0(beta * np.sqrt(np.clip(1.0 - (tau / (taps / 2)) ** 2, 0.0, None))) / np.i0(beta)
+        h[p] = np.sinc(tau) * win
+        h[p] /= h[p].sum()
+    h[0] = 0.0
+    h[0, taps // 2 - 1] = 1.0
+    return h
+
+
+_TP_H = tp_interpolator()
+_TP_TAPS = TP_TAPS
 
 
 class TruePeakEnvelope:
     """Per-sample true-peak envelope: ``env[n]`` is the largest ``|x|`` of the ``OVERSAMPLE``-times
-    oversampled signal (every channel) over the open interval ``(n - 1, n + 1)``.
+    oversampled signal (every channel) over ``[n - 1, n + 1)``.
 
-    BS.1770-4 Annex 2 estimates the true peak by 4x oversampling; this uses 8x and a longer
-    (129-tap, Kaiser) interpolator, so it reads at least as high as the audit's meter. Output lags input by :attr:`latency` samples (``HALF_TAPS``); the stream
-    is taken as silent before its start.
+    BS.1770-4 Annex 2 estimates the true peak by 4x oversampling; this uses 8x (:func:`tp_interpolator`),
+    one ``np.correlate`` per phase and channel (no ``scipy.signal``). Output lags input by :attr:`latency` samples (half the interpolator); the stream is taken as
+    silent before its start.
     """
 
-    latency = HALF_TAPS
+    latency = _TP_TAPS // 2
 
     def __init__(self, channels: int):
-        self._h = _interpolator()
-        self._hist = np.zeros((2 * HALF_TAPS + 1, channels))
+        self._hist = np.zeros((channels, _TP_TAPS - 1))
+        self._last = 0.0  # the segment maximum of the sample before the block's first
 
     def process(self, block: np.ndarray) -> np.ndarray:
         b = block.shape[0]
         if b == 0:
             return np.zeros(0)
-        H = self._hist.shape[0]
-        xin = np.concatenate([self._hist, block], axis=0)
-        self._hist = xin[-H:]
-        os_ = signal.upfirdn(self._h, xin, up=OVERSAMPLE, axis=0)
-        # os_[OVERSAMPLE * (i + HALF_TAPS) + p] is the signal at input time i + p / OVERSAMPLE.
-        start = OVERSAMPLE * (2 * HALF_TAPS)  # i = HALF_TAPS
-        nseg = xin.shape[0] - 2 * HALF_TAPS  # i = HALF_TAPS .. len - HALF_TAPS - 1
-        seg = _rowmax(np.abs(os_[start : start + OVERSAMPLE * nseg]).reshape(nseg, -1))
-        return np.maximum(seg[:-1], seg[1:])  # (i-1, i+1) for i = HALF_TAPS+1 .. len-HALF_TAPS-1: b values
+        xin = np.concatenate([self._hist, np.asarray(block, dtype=np.float64).T], axis=1)
+        self._hist = xin[:, b:].copy()
+        seg = None  # seg[i]: max |x| over [t, t + 1) for t = i - latency (stream time)
+        for c in range(xin.shape[0]):
+            xc = xin[c]
+            for p in range(OVERSAMPLE):
+                if p == 0:
+                    y = np.abs(xc[_TP_TAPS // 2 - 1 : _TP_TAPS // 2 - 1 + b])
+                else:
+                    y = np.abs(np.correlate(xc, _TP_H[p], mode="valid"))
+                seg = y if seg is None else np.maximum(seg, y, out=seg)
+        prev = np.concatenate([[self._last], seg[:-1]])
+        self._last = float(seg[-1])
+        return np.maximum(prev, seg)
 
 
 class SamplePeakEnvelope:
@@ -279,6 +312,28 @@ class Delay:
         return both[: block.shape[0]]
 
 
+def sliding_max(x: np.ndarray, size: int) -> np.ndarray:
+    """Maxima of every window of ``size`` consecutive values of a 1-D array: ``out[i] = max x[i : i + size]``,
+    ``len(x) - size + 1`` values.
+
+    van Herk / Gil-Werman: in blocks of ``size``, the maximum over a window is that of the suffix
+    maximum of the block where it starts and the prefix maximum of the block where it ends (O(n), no loop).
+    """
+    n = x.shape[0]
+    if size <= 1 or n == 0:
+        return x.copy()
+    if n < size:
+        return np.zeros(0)
+    nb = -(-n // size)
+    pad = np.full(nb * size, -np.inf)
+    pad[:n] = x
+    blocks = pad.reshape(nb, size)
+    pre = np.maximum.accumulate(blocks, axis=1).reshape(-1)
+    suf = np.maximum.accumulate(blocks[:, ::-1], axis=1)[:, ::-1].reshape(-1)
+    m = n - size + 1
+    return np.maximum(suf[:m], pre[size - 1 : size - 1 + m])
+
+
 class LimiterGain:
     """Gain of a lookahead brick-wall limiter from a (true-)peak envelope.
 
@@ -306,8 +361,7 @@ class LimiterGain:
         if L > 1:
             arr = np.concatenate([self._max_hist, a])
             self._max_hist = arr[arr.shape[0] - (L - 1) :]
-            centred = ndimage.maximum_filter1d(arr, size=L, mode="nearest")
-            a = centred[L // 2 : arr.shape[0] - (L - 1) + L // 2]  # trailing window [n-L+1, n]
+            a = sliding_max(arr, L)  # trailing window [n-L+1, n]
         a = self._release.process(a)
         if L > 1:
             arr = np.concatenate([self._avg_hist, a])
@@ -357,7 +411,7 @@ class LoudnessAccumulator:
 
     def __init__(self, rate: int, channels: int):
         self._sos = k_weighting_sos(rate)
-        self._zi = np.zeros((2, 2, channels))
+        self._zi = np.zeros((channels, 2, 2))
         self._sub = int(round(0.1 * rate))
         self._w = _channel_weights(channels)
         self._partial = np.zeros((0, channels))
@@ -366,14 +420,14 @@ class LoudnessAccumulator:
     def feed(self, block: np.ndarray) -> None:
         if block.shape[0] == 0:
             return
-        y, self._zi = signal.sosfilt(self._sos, block, axis=0, zi=self._zi)
+        y = _sosfilt(self._sos, block, self._zi)
         self._add(y)
 
     def weighted_power(self, block: np.ndarray) -> np.ndarray:
         """Feed a block and return its per-sample K-weighted, channel-weighted power ``sum_c G_c y_c^2``."""
         if block.shape[0] == 0:
             return np.zeros(0)
-        y, self._zi = signal.sosfilt(self._sos, block, axis=0, zi=self._zi)
+        y = _sosfilt(self._sos, block, self._zi)
         p = (y * y) @ self._w
         self._add(y)
         return p
