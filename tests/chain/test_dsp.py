@@ -177,3 +177,51 @@ def test_loudness_accumulator_matches_libebur128():
             m.feed(x[s : s + 7777])
         ref, _ = _ebur128(x, rate)
         assert m.result() == pytest.approx(ref, abs=0.01)
+
+
+# ------------------------------------------------------------------ helpers replacing scipy.signal
+
+
+@pytest.mark.parametrize("size", [1, 2, 7, 240])
+def test_sliding_max_equals_brute_force(size):
+    from masteraid.chain.dsp import sliding_max
+
+    x = np.random.default_rng(size).standard_normal(1000)
+    expected = np.array([x[i : i + size].max() for i in range(x.shape[0] - size + 1)])
+    np.testing.assert_array_equal(sliding_max(x, size), expected)
+
+
+def test_true_peak_envelope_at_least_the_audit_meter():
+    # The limiter's 8x envelope reads at or above the audit's 4x Annex 2 meter (and the samples), blockwise.
+    from masteraid.analysis.peaks import true_peak
+    from masteraid.chain.dsp import TruePeakEnvelope
+
+    rate = 44100
+    x = music_like(2.0, rate, seed=3)
+    tp = TruePeakEnvelope(2)
+    env = np.concatenate([tp.process(x[s : s + 3000]) for s in range(0, x.shape[0], 3000)]
+                         + [tp.process(np.zeros((TruePeakEnvelope.latency, 2)))])[TruePeakEnvelope.latency :]
+    assert env.shape[0] == x.shape[0]
+    assert np.all(env >= np.abs(x).max(axis=1) - 1e-12)
+    assert env.max() >= float(np.max(true_peak(x, rate))) * 10 ** (-0.01 / 20)
+
+
+def test_true_peak_envelope_of_a_sine_between_samples():
+    # A sine at fs/4 with a 45-degree phase has samples at 0.707 of its peak: the envelope finds the peak.
+    from masteraid.chain.dsp import TruePeakEnvelope
+
+    rate = 48000
+    n = np.arange(4800)
+    x = np.sin(2 * np.pi * n / 4 + np.pi / 4)[:, None] * 0.5
+    env = TruePeakEnvelope(1).process(x)
+    assert np.abs(x).max() == pytest.approx(0.5 * math.sqrt(0.5), rel=1e-9)
+    assert env[200:-200].min() == pytest.approx(0.5, abs=0.002)
+
+
+def test_chain_import_does_not_load_scipy_signal():
+    import subprocess
+    import sys
+
+    code = "import sys, masteraid.chain, masteraid.chain.render; print('scipy.signal' in sys.modules, 'scipy.optimize' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert out == ["False", "False"]

@@ -65,3 +65,22 @@ def test_silence_renders_silence(tmp_path):
     res = render_chain(raw, ChainSpec(target_lufs=-14.0, limiter=LimiterSpec(-1.0)), tmp_path / "m.wav")
     y, _ = sf.read(str(tmp_path / "m.wav"), always_2d=True)
     assert not np.any(y) and res.integrated_lufs == float("-inf") and not res.on_target
+
+
+def test_fast_loudness_prediction_matches_the_exact_one():
+    # The decimated summary predicts the limiter's integrated loudness within a few hundredths of a LU.
+    from masteraid.audio import ArraySource
+    from masteraid.chain.render import _predict_fast, _predict_loudness, _pre_pass, _Summary
+
+    for rate in (44100, 48000):
+        x = music_like(6.0, rate, seed=5)
+        frames = x.shape[0]
+        spec = ChainSpec(target_lufs=-10.0, limiter=LimiterSpec(ceiling_dbtp=-1.0))
+        xs, es, ps = np.zeros((frames, 2)), np.zeros(frames), np.zeros(frames)
+        summary = _Summary(frames, rate)
+        _pre_pass(ArraySource(x, rate), spec, xs, es, ps, 5000, None, summary=summary)
+        assert int(round(0.1 * rate)) % summary.D == 0
+        for drive in (0.0, 8.0, 16.0):
+            exact = _predict_loudness(es, ps, rate, spec.limiter, drive, 0.15, 5000)
+            fast = _predict_fast(summary, spec.limiter, drive, 0.15)
+            assert fast == pytest.approx(exact, abs=0.05)
