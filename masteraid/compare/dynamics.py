@@ -119,37 +119,37 @@ def frame_groups(x: np.ndarray, y: np.ndarray, rate: int, *, chunk_frames: int =
     pyy = np.zeros((nfr, ng), dtype=np.float32)
     pxx = np.zeros((nfr, ng), dtype=np.float32)
     z = np.zeros((nfr, ng, 2), dtype=np.float32)
-    vx = [sliding_window_view(x[:, ch], nfft)[::hop][:nfr] for ch in range(channels)]
-    vy = [sliding_window_view(y[:, ch], nfft)[::hop][:nfr] for ch in range(channels)]
+    # every channel of both renders, framed (views): rows 0..ch-1 the raw, ch..2ch-1 the pre-treat
+    views = [sliding_window_view(a[:, c], nfft)[::hop][:nfr] for a in (x, y) for c in range(channels)]
     stereo = channels >= 2
-    pow_bins = np.zeros((4, 2 * nb))  # |XL|^2, |XR|^2, |YL|^2, |YR|^2 per interleaved bin, summed over frames
+    pow_bins = np.zeros((4, nb))  # |XL|^2, |XR|^2, |YL|^2, |YR|^2 per bin, summed over frames
     x_lr = np.zeros(nb, dtype=complex)
     y_lr = np.zeros(nb, dtype=complex)
+    work = np.empty((2 * channels, chunk_frames, nfft), dtype=np.float32)
     for s in range(0, nfr, chunk_frames):
         e = min(nfr, s + chunk_frames)
-        first = None
-        for ch in range(channels):
-            X = scipy.fft.rfft(vx[ch][s:e] * win, axis=1)
-            Y = scipy.fft.rfft(vy[ch][s:e] * win, axis=1)
-            Xv = X.view(np.float32).reshape(e - s, 2 * nb)  # interleaved (re, im)
-            Yv = Y.view(np.float32).reshape(e - s, 2 * nb)
-            sy, sx = Yv * Yv, Xv * Xv
-            pyy[s:e] += np.add.reduceat(sy, 2 * starts, axis=1)
-            pxx[s:e] += np.add.reduceat(sx, 2 * starts, axis=1)
-            if stereo and ch < 2:
-                pow_bins[ch] += sx.sum(axis=0)
-                pow_bins[2 + ch] += sy.sum(axis=0)
-                if ch == 0:
-                    first = (X.copy(), Y.copy())
-                else:
-                    x_lr += np.einsum("ij,ij->j", np.conj(first[0]), X)
-                    y_lr += np.einsum("ij,ij->j", np.conj(first[1]), Y)
-            np.conjugate(X, out=X)
-            X *= Y  # X now holds conj(X) Y
-            z[s:e] += np.add.reduceat(Xv.reshape(e - s, nb, 2), starts, axis=1)
+        w = work[:, : e - s]
+        for i, v in enumerate(views):
+            np.multiply(v[s:e], win, out=w[i])
+        F = scipy.fft.rfft(w, axis=-1)  # (2 ch, frames, bins) complex64: one call for all
+        P = F.real * F.real
+        P += F.imag * F.imag
+        # channels summed before the group sums: one reduceat per quantity
+        both = np.stack((P[:channels].sum(axis=0), P[channels:].sum(axis=0)))
+        g = np.add.reduceat(both, starts, axis=2)
+        pxx[s:e] += g[0]
+        pyy[s:e] += g[1]
+        cross = np.conj(F[0]) * F[channels]
+        for c in range(1, channels):
+            cross += np.conj(F[c]) * F[channels + c]
+        z[s:e] += np.add.reduceat(cross.view(np.float32).reshape(e - s, nb, 2), starts, axis=1)
+        if stereo:
+            pow_bins += P[[0, 1, channels, channels + 1]].sum(axis=1)
+            x_lr += np.einsum("ij,ij->j", np.conj(F[0]), F[1])
+            y_lr += np.einsum("ij,ij->j", np.conj(F[channels]), F[channels + 1])
     st = None
     if stereo:
-        pb = pow_bins.reshape(4, nb, 2).sum(axis=2)
+        pb = pow_bins
         zero = np.zeros(nb)
         st = CrossSpectra(freqs_hz=freqs, sxx=zero, syy=zero, sxy=zero.astype(complex), x_ll=pb[0], x_rr=pb[1],
                           x_lr=x_lr, y_ll=pb[2], y_rr=pb[3], y_lr=y_lr, segments=nfr, nperseg=nfft)
