@@ -7,13 +7,14 @@ Two passes over the audio, each with bounded memory:
    go to a temporary float32 cache in the output folder, read back in blocks (in memory when no
    output file is asked for). A 60-minute 48 kHz stereo file needs about 2.1 GB of disk there.
 2. **Limiter passes** over the cache: drive, lookahead gain, zero-latency alignment, BS.1770-4
-   integrated loudness of the result. Since the limiter is non-linear, the drive is iterated
-   (secant steps on the measured integrated loudness) until the master is within
-   ``tolerance_lu`` of the target; a last pass writes the file through
+   integrated loudness of the result. Since the limiter is non-linear, the drive is searched (secant
+   steps) on *predictions*: the same gain law run on a decimated summary of the cache (per chunk of
+   about 32 samples, its envelope maximum and K-weighted energy, in memory), calibrated by one exact
+   per-sample prediction. A last pass writes the file through
    :class:`~masteraid.audio.AudioWriter` (atomic, never overwriting), measuring loudness and true
-   peak of exactly what is written. If the true peak (checked with the audit's meter) is above the
-   ceiling, the file is not committed: the internal safety margin grows by the excess and the
-   limiter passes run again.
+   peak of exactly what is written (the audit's peaks meter, on a worker thread). If the true peak is
+   above the ceiling, the file is not committed: the internal safety margin grows by the excess and
+   the limiter passes run again.
 """
 
 from __future__ import annotations
