@@ -402,9 +402,12 @@ class AudioWriter:
         libsndfile subtype: ``"PCM_24"`` (default), ``"PCM_16"``, ``"FLOAT"``, ...
     format : str, keyword-only
         libsndfile container, e.g. ``"WAV"``, ``"FLAC"``; from the suffix when ``None``.
+    compression_level : float, keyword-only
+        0..1 for compressed formats (FLAC: 1.0 is its highest level); libsndfile's default when ``None``.
     """
 
-    def __init__(self, path: PathLike, rate: int, channels: int, *, subtype: str = "PCM_24", format: str | None = None):
+    def __init__(self, path: PathLike, rate: int, channels: int, *, subtype: str = "PCM_24", format: str | None = None,
+                 compression_level: float | None = None):
         self.path = Path(path)
         if self.path.exists():
             raise OutputExistsError(f"{self.path}: already exists; MasterAid never overwrites — choose another name")
@@ -413,6 +416,7 @@ class AudioWriter:
         self.format = format or (self.path.suffix.lstrip(".").upper() or "WAV")
         if self.format == "AIF":
             self.format = "AIFF"
+        self.compression_level = compression_level
         self._tmp: str | None = None
         self._file: sf.SoundFile | None = None
 
@@ -420,8 +424,10 @@ class AudioWriter:
         fd, self._tmp = tempfile.mkstemp(prefix=".masteraid-", suffix=self.path.suffix or ".wav", dir=self.path.parent)
         os.close(fd)
         try:
+            extra = {} if self.compression_level is None else {"compression_level": self.compression_level}
             self._file = sf.SoundFile(
-                self._tmp, "w", samplerate=self.rate, channels=self.channels, subtype=self.subtype, format=self.format
+                self._tmp, "w", samplerate=self.rate, channels=self.channels, subtype=self.subtype, format=self.format,
+                **extra,
             )
         except Exception:
             os.unlink(self._tmp)
@@ -446,12 +452,14 @@ class AudioWriter:
                 os.unlink(self._tmp)
 
 
-def write(path: PathLike, samples: np.ndarray, rate: int, *, subtype: str = "PCM_24", format: str | None = None) -> Path:
-    """Write a whole ``(frames, channels)`` array atomically to a new file; returns its path."""
+def write(path: PathLike, samples: np.ndarray, rate: int, *, subtype: str = "PCM_24", format: str | None = None,
+          compression_level: float | None = None) -> Path:
+    """Write a whole ``(frames, channels)`` array atomically to a new file; returns its path
+    (parameters as :class:`AudioWriter`)."""
     data = np.asarray(samples)
     if data.ndim == 1:
         data = data[:, None]
-    with AudioWriter(path, rate, data.shape[1], subtype=subtype, format=format) as w:
+    with AudioWriter(path, rate, data.shape[1], subtype=subtype, format=format, compression_level=compression_level) as w:
         w.write(data)
     return Path(path)
 

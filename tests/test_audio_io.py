@@ -198,3 +198,12 @@ def test_integer_pcm_read_as_int32_gives_libsndfiles_floats(tmp_path, fmt, subty
     np.testing.assert_array_equal(np.concatenate(list(src.blocks(7777))), ref64)
     np.testing.assert_array_equal(src.read_all(), ref32)
     assert src.read_all().dtype == np.float32
+
+
+def test_write_flac_compression_level(tmp_path):
+    """compression_level reaches libsndfile: FLAC at 1.0 is smaller than at 0.0, with the same samples."""
+    x = np.clip(np.random.default_rng(5).standard_normal((48000, 2)) * 0.05, -1.0, 1.0)
+    fast = audio.write(tmp_path / "fast.flac", x, 48000, subtype="PCM_16", compression_level=0.0)
+    small = audio.write(tmp_path / "small.flac", x, 48000, subtype="PCM_16", compression_level=1.0)
+    assert small.stat().st_size < fast.stat().st_size
+    np.testing.assert_array_equal(sf.read(small)[0], sf.read(fast)[0])

@@ -90,7 +90,7 @@ def test_match_usage_errors(pair, tmp_path, capsys):
 @pytest.mark.skipif(not (EXAMPLES / "example_raw.flac").exists(), reason="bundled example not built")
 def test_bundled_example_recovers_its_documented_chain(capsys):
     # masteraid/examples/README.md: +3 dB high shelf at 8 kHz, +2 dB low shelf at 100 Hz, 4:1 compressor,
-    # limiter + clipper at -0.1 dBFS, 64 samples of latency; about -8.7 vs -19.0 LUFS.
+    # limiter + clipper at -0.1 dBFS, 64 samples of latency; about -8.7 vs -19.1 LUFS.
     assert main(["compare", str(EXAMPLES / "example_raw.flac"), str(EXAMPLES / "example_pretreat.flac"), "--json"]) == 0
     doc = json.loads(capsys.readouterr().out)
     assert doc["alignment"]["latency_samples"] == 64

@@ -418,37 +418,10 @@ FLAC_COMPRESSION_LEVEL = 1.0
 
 
 def _write_flac(path: Path, samples: np.ndarray, rate: int) -> Path:
-    """Encode ``samples`` as 16-bit FLAC at full compression and give the file its name without
-    overwriting (a temporary file in the same folder, hard-linked to the final name like
-    :func:`masteraid.audio.write`; ``masteraid.audio.write`` itself has no compression setting)."""
-    import os
-    import tempfile
+    """Encode ``samples`` as 16-bit FLAC at full compression, atomically, never overwriting."""
+    from masteraid.audio import write
 
-    import soundfile as sf
-
-    from masteraid.errors import AudioFileError, OutputExistsError
-
-    if not path.parent.is_dir():
-        raise AudioFileError(f"{path.parent}: output folder does not exist — create it first")
-    fd, tmp = tempfile.mkstemp(prefix=".masteraid-", suffix=".flac", dir=path.parent)
-    os.close(fd)
-    try:
-        mask = os.umask(0)
-        os.umask(mask)
-        os.chmod(tmp, 0o666 & ~mask)  # mkstemp makes 0600; give the file what open() would
-        sf.write(tmp, samples, rate, format="FLAC", subtype="PCM_16", compression_level=FLAC_COMPRESSION_LEVEL)
-        try:
-            os.link(tmp, path)  # atomic, and refuses to replace an existing file
-        except FileExistsError:
-            raise OutputExistsError(_EXISTS.format(path=path)) from None
-        except OSError:  # no hard links on this filesystem: check, then rename
-            if path.exists():
-                raise OutputExistsError(_EXISTS.format(path=path)) from None
-            os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-    return path
+    return write(path, samples, rate, format="FLAC", subtype="PCM_16", compression_level=FLAC_COMPRESSION_LEVEL)
 
 
 def write_examples(folder: str | Path | None = None) -> tuple[Path, Path]:
