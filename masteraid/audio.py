@@ -57,8 +57,6 @@ DEFAULT_BLOCK_FRAMES = 65536
 _LOSSY_FORMATS = {"MP3", "MPEG"}
 _LOSSY_SUBTYPES = {"VORBIS", "OPUS", "MPEG_LAYER_I", "MPEG_LAYER_II", "MPEG_LAYER_III"}
 _PCM_BITS = {"PCM_S8": 8, "PCM_U8": 8, "PCM_16": 16, "PCM_24": 24, "PCM_32": 32}
-#: libsndfile's int32 reads put every PCM sample at the top of the int32 range: x / 2^31 is full scale 1.
-_INT32_SCALE = 2.0 ** -31
 
 PathLike = Union[str, os.PathLike]
 
@@ -223,19 +221,10 @@ class FileSource:
         if block_frames < 1:
             raise ValueError("block_frames must be positive")
         total = 0
-        # Integer PCM is read as int32 (libsndfile only shifts) and scaled here: the same float64 values
-        # libsndfile's own conversion gives (both are exact: x / 2^(bits-1)), 2-3x faster to decode.
-        as_int = self.info.bit_depth is not None
-        buf = np.empty((block_frames, self.info.channels), dtype=np.int32) if as_int else None
         try:
             with sf.SoundFile(self.info.path) as f:
                 while True:
-                    if as_int:
-                        raw = f.read(block_frames, dtype="int32", always_2d=True, out=buf)
-                        block = raw.astype(np.float64)
-                        block *= _INT32_SCALE
-                    else:
-                        block = f.read(block_frames, dtype="float64", always_2d=True)
+                    block = f.read(block_frames, dtype="float64", always_2d=True)
                     if block.shape[0] == 0:
                         break
                     total += block.shape[0]
@@ -245,27 +234,12 @@ class FileSource:
         self._check_complete(total)
 
     def read_all(self) -> np.ndarray:
-        """The whole stream as float32 ``(frames, channels)``, decoded straight into one array.
-
-        PCM of up to 24 bits is read as int32 and scaled (exact in float32, and faster than
-        libsndfile's float conversion); other encodings are converted by libsndfile.
-        """
+        """The whole stream as float32 ``(frames, channels)``, decoded straight into one array."""
         info = self.info
         out = np.empty((info.frames, info.channels), dtype=np.float32)
-        as_int = info.bit_depth is not None and info.bit_depth <= 24
         try:
             with sf.SoundFile(info.path) as f:
-                if as_int:  # in chunks through one int32 buffer: no second whole-file array
-                    buf = np.empty((min(info.frames, 1 << 18), info.channels), dtype=np.int32)
-                    n = 0
-                    while n < info.frames:
-                        got = f.read(min(buf.shape[0], info.frames - n), dtype="int32", always_2d=True, out=buf)
-                        if got.shape[0] == 0:
-                            break
-                        np.multiply(got, np.float32(_INT32_SCALE), out=out[n : n + got.shape[0]], casting="unsafe")
-                        n += got.shape[0]
-                else:
-                    n = f.read(info.frames, dtype="float32", always_2d=True, out=out).shape[0]
+                n = f.read(info.frames, dtype="float32", always_2d=True, out=out).shape[0]
         except sf.LibsndfileError as exc:
             raise self._corrupt(None, exc) from None
         self._check_complete(n)

@@ -186,9 +186,9 @@ def test_writer_into_missing_folder_fails_clearly(tmp_path):
 @pytest.mark.parametrize("fmt,subtype", [("WAV", "PCM_16"), ("WAV", "PCM_24"), ("WAV", "PCM_32"), ("WAV", "PCM_U8"),
                                          ("FLAC", "PCM_16"), ("FLAC", "PCM_24"), ("AIFF", "PCM_24"), ("W64", "PCM_24"),
                                          ("RF64", "PCM_16"), ("WAV", "FLOAT")])
-def test_integer_pcm_read_as_int32_gives_libsndfiles_floats(tmp_path, fmt, subtype):
-    """Blocks (float64) and read_all (float32) read integer PCM through int32 and scale it themselves: the
-    values must be exactly libsndfile's own float conversion, whatever the block size."""
+def test_blocks_and_read_all_give_libsndfiles_floats(tmp_path, fmt, subtype):
+    """Blocks (float64, any block size) and read_all (float32, one array) hold exactly what libsndfile
+    decodes, for every PCM width and float."""
     x = np.clip(np.random.default_rng(3).standard_normal((20000, 2)) * 0.3, -1.0, 1.0)
     path = tmp_path / f"x.{fmt.lower()}"
     sf.write(path, x, 48000, format=fmt, subtype=subtype)

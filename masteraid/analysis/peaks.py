@@ -44,6 +44,7 @@ log = logging.getLogger(__name__)
 INTERPOLATOR_DESIGNS = {4: (24, 6.0), 2: (16, 6.0)}
 _CHUNK = 64  # screening granularity (samples); must be >= taps - 1
 _ROW = 32  # windows per row of the interpolation's matrix product (measured fastest of 8-64)
+_GEMM_MIN_RUN = 2048  # shorter runs: np.correlate per phase (measured faster below ~1500 windows)
 #: Bound of a float32 interpolated value's error, relative to the window's largest |x|: 24 products
 #: summed in float32 (24·2^-24) plus the rounding of samples and weights to float32, times Σ|h| (2.3),
 #: doubled for margin.
@@ -157,19 +158,23 @@ class _TruePeak:
                 self.tail = np.concatenate([self.tail[:, n:], xt], axis=1)
         self.done += n
 
-    def _interpolated_abs_max(self, seg: np.ndarray, n: int) -> np.ndarray:
-        """``max_p |y_p|`` over phases 1.. of the ``n`` windows of ``seg`` (``n + T - 1`` samples), exact
-        (float64) wherever it can decide the maximum or an over (a value near 1).
+    def _interpolated(self, seg: np.ndarray, n: int) -> tuple[float, np.ndarray]:
+        """The largest ``|y_p|`` over phases 1.. of the ``n`` windows of ``seg`` (``n + T - 1`` samples), and
+        the windows (0..n-1, increasing) where some phase exceeds 1: both as float64 oversampling gives them.
 
-        One matrix product instead of a correlation per phase: the windows are taken ``_ROW`` at a
-        time (rows of ``_ROW + T - 1`` samples, a strided view, no copy) against a banded matrix that
-        holds every phase at every offset of the row, in float32 — 6x faster than ``np.correlate``
-        per phase in float64. A float32 dot product of ``T`` terms is within
-        ``_F32_TOL * max|x|`` of the exact value (``T·2^-24·Σ|h|`` with rounding of the inputs, doubled),
-        so only the values within twice that of the largest, or within it of 1.0, can matter; those are
-        computed again in float64. The maximum and the overs are therefore those of float64
-        oversampling (the tests compare them with it), whatever the block sizes.
+        Short runs (the scattered loud chunks of an open mix): ``np.correlate`` per phase, float64. Long
+        runs (limited material, where nearly everything is a candidate): one matrix product — the windows
+        taken ``_ROW`` at a time (rows of ``_ROW + T - 1`` samples, a strided view) against a banded
+        matrix that holds every phase at every offset of the row — in float32, 2-3x faster. A float32
+        value is within ``tol = _F32_TOL * max|x|`` of the exact one (``T·2^-24·Σ|h|`` with the rounding
+        of samples and weights, doubled), so only the windows within ``2 tol`` of the largest value, or
+        above ``1 - tol``, can decide the maximum or an over: those are computed again in float64.
         """
+        if n < _GEMM_MIN_RUN:
+            ymax = np.abs(np.correlate(seg, self.h[1], mode="valid"))
+            for p in range(2, self.factor):
+                np.maximum(ymax, np.abs(np.correlate(seg, self.h[p], mode="valid")), out=ymax)
+            return float(ymax.max()), np.flatnonzero(ymax > 1.0)
         rows = -(-n // _ROW)
         need = rows * _ROW + self.hist
         seg = np.asarray(seg, dtype=np.float64)
@@ -178,19 +183,17 @@ class _TruePeak:
         s32 = seg.astype(np.float32)
         win = np.lib.stride_tricks.as_strided(s32, shape=(rows, _ROW + self.hist), strides=(_ROW * 4, 4), writeable=False)
         y = win @ self._band32  # (rows, (factor - 1) * _ROW): phase p at columns (p - 1) * _ROW ..
+        if rows * _ROW > n:  # windows past the run (zero padding) are not the run's
+            y[-1].reshape(self.factor - 1, _ROW)[:, n - (rows - 1) * _ROW :] = 0.0
         np.abs(y, out=y)
-        out = y[:, :_ROW]
-        for p in range(2, self.factor):
-            np.maximum(out, y[:, (p - 1) * _ROW : p * _ROW], out=out)
-        approx = out.reshape(-1)[:n].astype(np.float64)
+        top = float(y.max())
         tol = _F32_TOL * max(float(seg.max()), -float(seg.min()))
-        if tol == 0.0:
-            return approx
-        redo = np.flatnonzero((approx >= approx.max() - 2.0 * tol) | (np.abs(approx - 1.0) <= tol))
-        if redo.size:
-            windows = seg[redo[:, None] + np.arange(self.taps)]  # (k, T), float64
-            approx[redo] = np.abs(windows @ self.h[1:].T).max(axis=1)
-        return approx
+        cand = np.flatnonzero(y >= min(top - 2.0 * tol, 1.0 - tol))
+        if cand.size == 0:
+            return top, cand
+        pos = np.unique(cand // ((self.factor - 1) * _ROW) * _ROW + cand % _ROW)  # window of each value
+        exact = np.abs(seg[pos[:, None] + np.arange(self.taps)] @ self.h[1:].T).max(axis=1)
+        return float(exact.max()), pos[exact > 1.0]
 
     @staticmethod
     def _count_overs(c, pos, overs, last_over) -> None:
@@ -230,11 +233,12 @@ class _TruePeak:
                     seg = xc[s0:q1]
                 else:
                     seg = np.concatenate([tail[c, hist + s0 :], xc[:q1]])
-                ymax = np.abs(seg[hist - half : hist - half + (q1 - q0)])  # phase 0: the samples
-                np.maximum(ymax, self._interpolated_abs_max(seg, q1 - q0), out=ymax)
+                top, over = self._interpolated(seg, q1 - q0)
                 self.samples_measured += q1 - q0
-                peak[c] = max(peak[c], float(ymax.max()))
-                over = np.flatnonzero(ymax > 1.0)
+                peak[c] = max(peak[c], top)  # phase 0 (the samples) is in the chunk maxima above
+                over0 = np.flatnonzero(np.abs(seg[hist - half : hist - half + (q1 - q0)]) > 1.0)
+                if over0.size:
+                    over = np.union1d(over, over0)
                 if over.size:
                     marks.append(over + q0)
             if marks:

@@ -223,3 +223,19 @@ def test_streaming_equals_whole(block):
     assert (a.clip_runs, a.clipped_samples, a.intersample_overs) == (b.clip_runs, b.clipped_samples, b.intersample_overs)
     assert a.ceiling_hits_per_min == b.ceiling_hits_per_min
     assert a.dc_offset_dbfs == pytest.approx(b.dc_offset_dbfs, rel=1e-9)
+
+
+@pytest.mark.parametrize("n", (64, 2047, 2048, 5000, 70001))
+def test_interpolated_peak_and_overs_equal_float64_oversampling(n):
+    """Both paths (np.correlate for short runs, the float32 banded product with float64 re-checks for
+    long ones) give float64 oversampling's maximum and overs, on loud material with values near 1."""
+    rate = 48000
+    x = np.clip(music_like(2.0, rate, 1, level_db=-6, seed=8)[:, 0] * 1.8, -0.999, 0.999)
+    tp = _TruePeak(rate, 1)
+    seg = x[: n + tp.hist]
+    top, over = tp._interpolated(seg, n)
+    windows = np.lib.stride_tricks.sliding_window_view(seg, tp.taps)[:n]
+    exact = np.abs(windows @ tp.h[1:].T).max(axis=1)
+    assert top == pytest.approx(exact.max(), rel=1e-12)
+    np.testing.assert_array_equal(over, np.flatnonzero(exact > 1.0))
+    assert over.size > 0 or n < 1000
