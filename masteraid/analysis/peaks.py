@@ -315,6 +315,10 @@ class PeaksMeter:
         self._tp = _TruePeak(self.rate_hz, self.channels)
         # ceiling hits: candidate local maxima values (pruned as the running peak grows)
         self._hits: list[np.ndarray] = []
+        # ceiling hits already pruned, as distinct values and their counts (a clipper or limiter repeats
+        # the same few values: memory stays bounded however long the file)
+        self._hit_vals = np.zeros(0)
+        self._hit_counts = np.zeros(0, dtype=np.int64)
         self._prev_abs = np.zeros(channels)  # |x| of the last sample fed
         self._pending_hit = np.full(channels, -1.0)  # last sample, a local max if the next is not larger
         # clipped runs: (|value|, length) of finished runs of >= 3 samples, and the open run per channel
@@ -418,7 +422,12 @@ class PeaksMeter:
     def _prune(self, hit_thr: float, clip_thr: float) -> None:
         if len(self._hits) > 64:
             h = np.concatenate(self._hits)
-            self._hits = [h[h >= hit_thr]]
+            vals, inv = np.unique(np.concatenate((self._hit_vals, h[h >= hit_thr])), return_inverse=True)
+            weights = np.concatenate((self._hit_counts, np.ones(np.count_nonzero(h >= hit_thr), dtype=np.int64)))
+            counts = np.bincount(inv.reshape(-1), weights=weights, minlength=vals.shape[0]).astype(np.int64)
+            keep = vals >= hit_thr
+            self._hit_vals, self._hit_counts = vals[keep], counts[keep]
+            self._hits = []
         if len(self._runs) > 64:
             r = np.concatenate(self._runs, axis=0)
             self._runs = [r[r[:, 0] >= clip_thr]]
@@ -430,7 +439,8 @@ class PeaksMeter:
         hits = list(self._hits)
         hits.append(self._pending_hit[self._pending_hit >= 0.0])  # a maximum on the very last sample
         h = np.concatenate(hits) if hits else np.zeros(0)
-        n_hits = int(np.count_nonzero(h >= top * 10 ** (-CEILING_NEAR_PEAK_DB / 20))) if top > 0 else 0
+        thr = top * 10 ** (-CEILING_NEAR_PEAK_DB / 20)
+        n_hits = int(np.count_nonzero(h >= thr) + self._hit_counts[self._hit_vals >= thr].sum()) if top > 0 else 0
         runs = list(self._runs)
         for c in range(self.channels):
             if self._open_len[c] >= CLIP_MIN_RUN:

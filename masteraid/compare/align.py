@@ -48,12 +48,18 @@ def _decimate_mean(x: np.ndarray, factor: int) -> np.ndarray:
     return x[:n].reshape(-1, factor).mean(axis=1)
 
 
-def _mono_slice(x: np.ndarray, a: int, b: int) -> np.ndarray:
-    """Mono sum (float64) of ``x[a:b]``, zeros where the range lies outside ``x``."""
+def _length(x) -> int:
+    """Frames of an array, or of a window reader (anything with ``frames`` and ``read(a, b)``)."""
+    return int(x.frames) if hasattr(x, "read") else int(x.shape[0])
+
+
+def _mono_slice(x, a: int, b: int) -> np.ndarray:
+    """Mono sum (float64) of ``x[a:b]``, zeros where the range lies outside ``x`` (an array or a window
+    reader: only the frames asked for are read)."""
     out = np.zeros(max(0, b - a))
-    lo, hi = max(a, 0), min(b, x.shape[0])
+    lo, hi = max(a, 0), min(b, _length(x))
     if hi > lo:
-        part = x[lo:hi]
+        part = x.read(lo, hi) if hasattr(x, "read") else x[lo:hi]
         view = out[lo - a : hi - a]
         view[:] = part[:, 0]
         for ch in range(1, part.shape[1]):  # column adds: much faster than mean(axis=1) on (n, 2)
@@ -78,12 +84,14 @@ def _normalized_xcorr(seg: np.ndarray, ext: np.ndarray, max_lag: int) -> np.ndar
     return coef
 
 
-def align(raw: np.ndarray, pretreat: np.ndarray, rate: int, *, max_lag_s: float = 1.0) -> Alignment:
+def align(raw, pretreat, rate: int, *, max_lag_s: float = 1.0) -> Alignment:
     """Latency and polarity of ``pretreat`` against ``raw`` (same rate and channel count).
 
     Parameters
     ----------
-    raw, pretreat : ndarray, shape (frames, channels)
+    raw, pretreat : ndarray, shape (frames, channels), or window readers
+        A window reader has ``frames`` and ``read(a, b)`` returning ``(b - a, channels)`` samples: only
+        the windows used (at most 30 s) are read.
     rate : int
         Sample rate of both, Hz.
     max_lag_s : float, keyword-only
@@ -102,7 +110,7 @@ def align(raw: np.ndarray, pretreat: np.ndarray, rate: int, *, max_lag_s: float 
     # Only the windows used are mixed to mono: the cost does not grow with the file's length.
     factor = max(1, int(rate // _COARSE_RATE_HZ))
     crate = rate / factor
-    nd = raw.shape[0] // factor
+    nd = _length(raw) // factor
     max_lag = int(np.ceil(max_lag_s * crate))
     length = int(min(nd, _COARSE_WINDOW_S * crate))
     start = max(0, (nd - length) // 2)
@@ -114,7 +122,7 @@ def align(raw: np.ndarray, pretreat: np.ndarray, rate: int, *, max_lag_s: float 
     seg = coarse_mono(raw, start, start + length)
     if length < int(0.5 * crate) or not np.any(seg):
         raise MismatchError(
-            f"the raw render is silent or too short ({raw.shape[0] / rate:.2f} s) to line up with the pre-treat — "
+            f"the raw render is silent or too short ({_length(raw) / rate:.2f} s) to line up with the pre-treat — "
             "render both over the same range of the song"
         )
     ext = coarse_mono(pretreat, start - max_lag, start + length + max_lag)
@@ -132,7 +140,7 @@ def align(raw: np.ndarray, pretreat: np.ndarray, rate: int, *, max_lag_s: float 
         s0 = start * factor + int(np.argmax(energy)) * hop
     else:
         s0 = start * factor
-    s0 = max(0, min(s0, raw.shape[0] - win))
+    s0 = max(0, min(s0, _length(raw) - win))
     center = k0 * factor
     lags = np.arange(center - 2 * factor, center + 2 * factor + 1)
     pre = lags.shape[0] + int(0.1 * rate)  # the same high-pass on both, settled before the window

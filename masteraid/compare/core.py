@@ -32,40 +32,41 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Callable, Iterator
 
 import numpy as np
+import soundfile as sf
 
 
 from .._blas import single_threaded_blas
 from ..audio import AudioInfo, FileSource, open_source
-from ..errors import MismatchError
+from ..errors import AudioFileError, MismatchError
 from ..findings import Finding, rank
 from .align import align, aligned_slices
-from .dynamics import dynamics_change, frame_groups, gain_restoring, project, residual_db
+from .dynamics import FrameGroupsPass, dynamics_change, gain_restoring, project, residual_db
 from .model import Comparison, Distortion, LevelsComparison, MetricDelta, StereoChange
-from .spectral import band_side_to_mid_db, cross_spectra, tonal_change
+from .spectral import CrossSpectraPass, band_side_to_mid_db, tonal_change
 
-__all__ = ["compare", "MIN_OVERLAP_S"]
+__all__ = ["compare", "MIN_OVERLAP_S", "MEMORY_LIMIT_MB"]
 
 log = logging.getLogger(__name__)
 
 #: Shortest aligned overlap that can be compared, s.
 MIN_OVERLAP_S = 2.0
+#: Two renders whose decoded samples (float32) take more than this are streamed from their files
+#: instead of held in memory (see ``compare(memory_limit_mb=...)``): 1 GiB is about 45 minutes of a
+#: 48 kHz stereo pair.
+MEMORY_LIMIT_MB = 1024.0
 
 Progress = Callable[[str, float], None]
 
 
 class _MemorySource:
-    """A float32 array in memory behind a file's :class:`AudioInfo`, streamed as float64 blocks (until
-    ``cancel`` is set)."""
+    """A float32 array in memory behind a file's :class:`AudioInfo`, streamed as float64 blocks."""
 
-    def __init__(self, samples: np.ndarray, info: AudioInfo, cancel: threading.Event | None = None):
+    def __init__(self, samples: np.ndarray, info: AudioInfo):
         self.samples = samples
         self.info = info
-        self.cancel = cancel
 
     def blocks(self, block_frames: int = 65536) -> Iterator[np.ndarray]:
         for s in range(0, self.samples.shape[0], block_frames):
-            if self.cancel is not None and self.cancel.is_set():
-                return  # the compare failed: its measurements are not needed
             yield self.samples[s : s + block_frames].astype(np.float64)
 
 
@@ -85,30 +86,43 @@ def _read32(src) -> np.ndarray:
     return out[:pos]
 
 
+class _Cancellable:
+    """A source whose blocks stop once ``cancel`` is set (the compare failed: its measurements are not needed)."""
+
+    def __init__(self, source, cancel: threading.Event):
+        self.source, self.info, self.cancel = source, source.info, cancel
+
+    def blocks(self, block_frames: int = 65536) -> Iterator[np.ndarray]:
+        for block in self.source.blocks(block_frames):
+            if self.cancel.is_set():
+                return
+            yield block
+
+
 class _Measuring:
     """Both renders measured by :func:`masteraid.analysis.analyze` on background threads while the
-    compare works on the same arrays (they are only read). Progress is reported as one ``"measuring"``
-    stage, the mean fraction of the two (``progress`` is expected to serialize its calls)."""
+    compare works on them (arrays are only read; files are opened again). Progress is reported as one
+    ``"measuring"`` stage, the mean fraction of the two (``progress`` is expected to serialize its calls)."""
 
-    def __init__(self, arrays, progress: Progress | None, cancel: threading.Event, threads: tuple[bool, ...]):
+    def __init__(self, sources, progress: Progress | None, cancel: threading.Event, threads: tuple[bool, ...]):
         from ..analysis import analyze  # the measurement engine
 
-        self._fractions = [0.0] * len(arrays)
+        self._fractions = [0.0] * len(sources)
         self._progress = progress
-        self._results: list = [None] * len(arrays)
-        self._errors: list = [None] * len(arrays)
+        self._results: list = [None] * len(sources)
+        self._errors: list = [None] * len(sources)
 
-        def run(i, samples, info):
+        def run(i, source):
             def cb(_stage, fraction):
                 self._report(i, fraction)
             try:
-                self._results[i] = analyze(_MemorySource(samples, info, cancel), progress=cb if progress else None,
+                self._results[i] = analyze(_Cancellable(source, cancel), progress=cb if progress else None,
                                           threads=threads[i])
             except BaseException as exc:  # noqa: BLE001 - re-raised by result()
                 self._errors[i] = exc
 
-        self._threads = [threading.Thread(target=run, args=(i, a, inf), name=f"masteraid-measure-{i}", daemon=True)
-                         for i, (a, inf) in enumerate(arrays)]
+        self._threads = [threading.Thread(target=run, args=(i, src), name=f"masteraid-measure-{i}", daemon=True)
+                         for i, src in enumerate(sources)]
         for t in self._threads:
             t.start()
 
@@ -124,6 +138,67 @@ class _Measuring:
             if err is not None:
                 raise err
         return list(self._results)
+
+
+class _ArrayPair:
+    """Both renders in memory (float32, same rate and channels): windows and aligned blocks are slices."""
+
+    def __init__(self, x: np.ndarray, y: np.ndarray):
+        self.raw, self.pre = x, y
+        self.raw_frames, self.pre_frames, self.channels = x.shape[0], y.shape[0], x.shape[1]
+
+    def blocks(self, rs: slice, ps: slice, invert: bool) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        ya = self.pre[ps]
+        yield self.raw[rs], (-ya if invert else ya)
+
+
+class _FileWindow:
+    """A window reader over a file (``frames``, ``read(a, b)``), upmixed to ``channels``."""
+
+    def __init__(self, src: FileSource, channels: int):
+        self.src, self.channels, self.frames = src, channels, src.info.frames
+
+    def read(self, a: int, b: int) -> np.ndarray:
+        with sf.SoundFile(self.src.info.path) as f:
+            f.seek(a)
+            part = f.read(b - a, dtype="float32", always_2d=True)
+        return _upmix(part, self.channels)
+
+
+def _upmix(block: np.ndarray, channels: int) -> np.ndarray:
+    return np.repeat(block, channels, axis=1) if block.shape[1] != channels else block
+
+
+class _FilePair:
+    """Both renders streamed from their files (same rate): windows read on demand, aligned blocks read
+    in step, each pass decoding the overlap once more; memory does not grow with the length."""
+
+    BLOCK_FRAMES = 1 << 16
+
+    def __init__(self, src_r: FileSource, src_p: FileSource):
+        ch = max(src_r.info.channels, src_p.info.channels)
+        self.raw, self.pre = _FileWindow(src_r, ch), _FileWindow(src_p, ch)
+        self.raw_frames, self.pre_frames, self.channels = src_r.info.frames, src_p.info.frames, ch
+
+    def blocks(self, rs: slice, ps: slice, invert: bool) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        n, ch = rs.stop - rs.start, self.channels
+        try:
+            with sf.SoundFile(self.raw.src.info.path) as fr, sf.SoundFile(self.pre.src.info.path) as fp:
+                fr.seek(rs.start)
+                fp.seek(ps.start)
+                done = 0
+                while done < n:
+                    k = min(self.BLOCK_FRAMES, n - done)
+                    xb = _upmix(fr.read(k, dtype="float32", always_2d=True), ch)
+                    yb = _upmix(fp.read(k, dtype="float32", always_2d=True), ch)
+                    if xb.shape[0] < k or yb.shape[0] < k:
+                        raise AudioFileError(f"{self.raw.src.info.name} / {self.pre.src.info.name}: a file ended "
+                                             "before its header says — render it again")
+                    yield xb, (-yb if invert else yb)
+                    done += k
+        except sf.LibsndfileError as exc:
+            raise AudioFileError(f"{self.raw.src.info.name} / {self.pre.src.info.name}: the file is corrupt "
+                                 f"({exc}) — render it again") from None
 
 
 def _delta(a: float, b: float) -> MetricDelta:
@@ -149,7 +224,7 @@ def _sub(a: float, b: float) -> float:
     return b - a if (math.isfinite(a) and math.isfinite(b)) else float("nan")
 
 
-def compare(raw, pretreat, *, progress: Progress | None = None) -> Comparison:
+def compare(raw, pretreat, *, progress: Progress | None = None, memory_limit_mb: float | None = None) -> Comparison:
     """Compare a raw render with the pre-treated render of the same mix.
 
     Parameters
@@ -161,6 +236,12 @@ def compare(raw, pretreat, *, progress: Progress | None = None) -> Comparison:
         ``"spectra"``, ``"gain trace"``, ``"findings"``) and a 0..1 fraction. The measuring runs at the
         same time as aligning, spectra and gain trace (on other threads), so their calls interleave;
         they are never concurrent.
+    memory_limit_mb : float, keyword-only, optional
+        Two files whose decoded samples (float32) would take more than this (default
+        :data:`MEMORY_LIMIT_MB`) are streamed instead of held: the measurements, the frame pass and
+        the spectra each read the files again, in blocks. Same results (to float rounding); about
+        100 MB whatever the length; a little slower (each file is decoded three times, not once).
+        Renders at different rates are always held (they are resampled whole).
 
     Returns
     -------
@@ -188,18 +269,32 @@ def compare(raw, pretreat, *, progress: Progress | None = None) -> Comparison:
             with lock:
                 progress(stage, fraction)
 
-    step("reading", 0.0)
-    with ThreadPoolExecutor(2, thread_name_prefix="masteraid-read") as pool:  # libsndfile releases the GIL
-        x, y = pool.map(_read32, (src_r, src_p))
-    step("reading", 1.0)
+    need_mb = 4.0 * (ri.frames * ri.channels + pi.frames * pi.channels) / 2**20
+    limit = MEMORY_LIMIT_MB if memory_limit_mb is None else float(memory_limit_mb)
+    stream = (need_mb > limit and isinstance(src_r, FileSource) and isinstance(src_p, FileSource)
+              and ri.sample_rate_hz == pi.sample_rate_hz)
+    if stream:
+        pair, sources = _FilePair(src_r, src_p), (src_r, src_p)
+    else:
+        step("reading", 0.0)
+        with ThreadPoolExecutor(2, thread_name_prefix="masteraid-read") as pool:  # libsndfile releases the GIL
+            x, y = pool.map(_read32, (src_r, src_p))
+        step("reading", 1.0)
+        sources = (_MemorySource(x, ri), _MemorySource(y, pi))
     with single_threaded_blas():
         cancel = threading.Event()
         # the pre-treat's measurement is the heavier one (limited material: nearly every sample is
         # oversampled for the true peak), so it keeps its worker lanes; measured on two cores, 5-minute
         # pair: 2.3-2.45 s against 2.6-2.9 s with both on one thread each
-        measuring = _Measuring([(x, ri), (y, pi)], progress and step, cancel, threads=(False, True))
+        measuring = _Measuring(sources, progress and step, cancel, threads=(False, True))
         try:
-            parts = _compare_arrays(x, y, ri, pi, step)
+            if not stream:
+                x, y, notes = _conform(x, y, ri, pi)
+                pair = _ArrayPair(x, y)
+                del x, y
+            else:
+                notes = _conform_note(ri, pi)
+            parts = _compare_pair(pair, ri.sample_rate_hz, notes, step)
         except BaseException:
             cancel.set()  # the measurements are not needed any more: stop them at their next block
             raise
@@ -207,9 +302,8 @@ def compare(raw, pretreat, *, progress: Progress | None = None) -> Comparison:
     return _assemble(m_raw, m_pre, *parts, step)
 
 
-def _compare_arrays(x: np.ndarray, y: np.ndarray, ri: AudioInfo, pi: AudioInfo, step: Progress):
-    """Everything that needs the samples but not the measurements: (alignment, tonal, dynamics, stereo,
-    distortion residual, overlap in s, notes)."""
+def _conform(x: np.ndarray, y: np.ndarray, ri: AudioInfo, pi: AudioInfo):
+    """The pre-treat resampled to the raw's rate, a mono render copied to both channels: (x, y, notes)."""
     notes: list[Finding] = []
     rate = ri.sample_rate_hz
     if pi.sample_rate_hz != rate:
@@ -222,44 +316,59 @@ def _compare_arrays(x: np.ndarray, y: np.ndarray, ri: AudioInfo, pi: AudioInfo, 
                              f"was resampled to {rate} Hz (polyphase) for the comparison. Render both at one rate "
                              "to compare sample for sample.", float(pi.sample_rate_hz), "Hz"))
     if x.shape[1] != y.shape[1]:
-        which = "raw" if x.shape[1] == 1 else "pre-treat"
         if x.shape[1] == 1:
             x = np.repeat(x, y.shape[1], axis=1)
         else:
             y = np.repeat(y, x.shape[1], axis=1)
-        notes.append(Finding("info", "compare_upmixed",
-                             f"The {which} is mono and the other is stereo: the {which} was copied to both "
-                             "channels; width changes then only describe what the pre-treat added."))
+    return x, y, notes + _conform_note(ri, pi)
 
+
+def _conform_note(ri: AudioInfo, pi: AudioInfo) -> list[Finding]:
+    if ri.channels == pi.channels:
+        return []
+    which = "raw" if ri.channels == 1 else "pre-treat"
+    return [Finding("info", "compare_upmixed",
+                    f"The {which} is mono and the other is stereo: the {which} was copied to both "
+                    "channels; width changes then only describe what the pre-treat added.")]
+
+
+def _compare_pair(pair, rate: int, notes: list[Finding], step: Progress):
+    """Everything that needs the samples but not the measurements: (alignment, tonal, dynamics, stereo,
+    distortion residual, overlap in s, notes). ``pair`` is an :class:`_ArrayPair` or a :class:`_FilePair`."""
     step("aligning", 0.0)
-    al = align(x, y, rate)
-    rs, ps = aligned_slices(x.shape[0], y.shape[0], al.latency_samples)
-    xa, ya = x[rs], y[ps]
-    if al.polarity_inverted:
-        ya = -ya
-    overlap = xa.shape[0]
+    al = align(pair.raw, pair.pre, rate)
+    nx, ny = pair.raw_frames, pair.pre_frames
+    rs, ps = aligned_slices(nx, ny, al.latency_samples)
+    overlap = rs.stop - rs.start
+    channels = pair.channels
     if overlap < MIN_OVERLAP_S * rate:
         raise MismatchError(
             f"the renders overlap for only {overlap / rate:.2f} s once aligned; at least {MIN_OVERLAP_S:g} s is needed "
             "— render both over the same range of the song"
         )
-    longest = max(x.shape[0], y.shape[0])
+    longest = max(nx, ny)
     if longest - overlap > 0.01 * rate + abs(al.latency_samples):
         notes.append(Finding("info", "compare_overlap",
-                             f"The renders differ in length (raw {x.shape[0] / rate:.2f} s, pre-treat {y.shape[0] / rate:.2f} s): "
+                             f"The renders differ in length (raw {nx / rate:.2f} s, pre-treat {ny / rate:.2f} s): "
                              f"only the {overlap / rate:.2f} s where both play were compared.", overlap / rate, "s"))
     step("aligning", 1.0)
 
     # 1. one STFT pass (10 ms) into narrow-band sums; a first gain trace with the filter it estimates itself
     step("gain trace", 0.0)
-    fg = frame_groups(xa, ya, rate)
+    frame_pass = FrameGroupsPass(rate, channels, overlap)
+    for xb, yb in pair.blocks(rs, ps, al.polarity_inverted):
+        frame_pass.feed(xb, yb)
+    fg = frame_pass.result()
     dyn = dynamics_change(project(fg), rate, trace_start_s=rs.start / rate)
     step("gain trace", 0.5)
     # 2. Welch cross-spectra with that gain reduction undone: the linear part (EQ, static gain) is not
     #    biased by the compressor (otherwise the frequencies that trigger it read as cut, the others as
     #    boosted). The width comes from the frame pass, on the renders as they are.
     step("spectra", 0.0)
-    cs = cross_spectra(xa, ya, rate, y_gain=gain_restoring(dyn, rate, overlap), stereo=False)
+    spectra = CrossSpectraPass(rate, channels, overlap, y_gain=gain_restoring(dyn, rate, overlap), stereo=False)
+    for xb, yb in pair.blocks(rs, ps, al.polarity_inverted):
+        spectra.feed(xb, yb)
+    cs = spectra.result()
     tonal = tonal_change(cs, rate)
     sm_raw, sm_pre, corr_raw, corr_pre = band_side_to_mid_db(fg.stereo if fg.stereo is not None else cs)
     stereo = StereoChange(

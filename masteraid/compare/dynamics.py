@@ -28,7 +28,7 @@ from ..analysis._iir import periodic_hann
 from .model import DynamicsChange, GainReductionSummary
 from .spectral import SPLIT_BANDS_HZ, CrossSpectra, transfer_on_grid
 
-__all__ = ["FrameStats", "FrameGroups", "frame_groups", "project", "frame_stats", "dynamics_change", "residual_db", "gain_restoring", "IDLE_PERCENTILE",
+__all__ = ["FrameStats", "FrameGroups", "FrameGroupsPass", "frame_groups", "project", "frame_stats", "dynamics_change", "residual_db", "gain_restoring", "IDLE_PERCENTILE",
            "VALID_RANGE_DB"]
 
 #: Percentile of the frame gains taken as "no gain reduction".
@@ -106,55 +106,95 @@ def frame_groups(x: np.ndarray, y: np.ndarray, rate: int, *, chunk_frames: int =
     rate : int
         Hz.
     """
-    hop = max(1, int(round(0.01 * rate)))
-    nfft = 2 * hop
-    frames, channels = x.shape
-    nfr = 1 + (frames - nfft) // hop if frames >= nfft else 0
-    freqs = np.fft.rfftfreq(nfft, 1.0 / rate)
-    nb = freqs.shape[0]
-    bin_group, band = _groups(freqs)
-    ng = band.shape[0]
-    win = periodic_hann(nfft).astype(np.float32)
-    starts = np.flatnonzero(np.r_[True, np.diff(bin_group) != 0])  # groups are contiguous runs of bins
-    pyy = np.zeros((nfr, ng), dtype=np.float32)
-    pxx = np.zeros((nfr, ng), dtype=np.float32)
-    z = np.zeros((nfr, ng, 2), dtype=np.float32)
-    # every channel of both renders, framed (views): rows 0..ch-1 the raw, ch..2ch-1 the pre-treat
-    views = [sliding_window_view(a[:, c], nfft)[::hop][:nfr] for a in (x, y) for c in range(channels)]
-    stereo = channels >= 2
-    pow_bins = np.zeros((4, nb))  # |XL|^2, |XR|^2, |YL|^2, |YR|^2 per bin, summed over frames
-    x_lr = np.zeros(nb, dtype=complex)
-    y_lr = np.zeros(nb, dtype=complex)
-    work = np.empty((2 * channels, chunk_frames, nfft), dtype=np.float32)
-    for s in range(0, nfr, chunk_frames):
-        e = min(nfr, s + chunk_frames)
-        w = work[:, : e - s]
+    acc = FrameGroupsPass(rate, x.shape[1], x.shape[0], chunk_frames=chunk_frames)
+    acc.feed(x, y)
+    return acc.result()
+
+
+#: Frames handled per step by the streaming passes (a copy of this much of both renders is made).
+_PIECE_FRAMES = 1 << 16
+
+
+class FrameGroupsPass:
+    """:func:`frame_groups` fed in consecutive aligned blocks of any size (the samples between blocks
+    are carried), for a pair of ``total_frames`` frames: the same frames, the same sums."""
+
+    def __init__(self, rate: int, channels: int, total_frames: int, *, chunk_frames: int = 128):
+        self.rate, self.channels, self.chunk_frames = int(rate), int(channels), int(chunk_frames)
+        self.hop = max(1, int(round(0.01 * rate)))
+        self.nfft = nfft = 2 * self.hop
+        self.nfr = 1 + (total_frames - nfft) // self.hop if total_frames >= nfft else 0
+        self.freqs = np.fft.rfftfreq(nfft, 1.0 / rate)
+        self.nb = self.freqs.shape[0]
+        self.bin_group, self.band = _groups(self.freqs)
+        ng = self.band.shape[0]
+        self.win = periodic_hann(nfft).astype(np.float32)
+        self.starts = np.flatnonzero(np.r_[True, np.diff(self.bin_group) != 0])  # groups: contiguous bins
+        self.pyy = np.zeros((self.nfr, ng), dtype=np.float32)
+        self.pxx = np.zeros((self.nfr, ng), dtype=np.float32)
+        self.z = np.zeros((self.nfr, ng, 2), dtype=np.float32)
+        self.stereo = channels >= 2
+        self.pow_bins = np.zeros((4, self.nb))  # |XL|^2, |XR|^2, |YL|^2, |YR|^2 per bin, over the frames
+        self.x_lr = np.zeros(self.nb, dtype=complex)
+        self.y_lr = np.zeros(self.nb, dtype=complex)
+        self._work = np.empty((2 * channels, chunk_frames, nfft), dtype=np.float32)
+        self._carry = np.zeros((0, 2 * channels), dtype=np.float32)  # samples from frame _next on
+        self._next = 0  # next frame to compute
+
+    def feed(self, x: np.ndarray, y: np.ndarray) -> None:
+        """Add the next aligned blocks (same shape, ``(frames, channels)``), a piece at a time (a whole
+        file in memory is not copied)."""
+        for s in range(0, x.shape[0], _PIECE_FRAMES):
+            self._feed(x[s : s + _PIECE_FRAMES], y[s : s + _PIECE_FRAMES])
+
+    def _feed(self, x: np.ndarray, y: np.ndarray) -> None:
+        ch, hop, nfft = self.channels, self.hop, self.nfft
+        buf = np.empty((self._carry.shape[0] + x.shape[0], 2 * ch), dtype=np.float32)
+        buf[: self._carry.shape[0]] = self._carry
+        buf[self._carry.shape[0] :, :ch] = x
+        buf[self._carry.shape[0] :, ch:] = y
+        # buf starts at frame _next's first sample
+        avail = 0 if buf.shape[0] < nfft else 1 + (buf.shape[0] - nfft) // hop
+        avail = min(avail, self.nfr - self._next)
+        if avail > 0:
+            views = [sliding_window_view(buf[:, i], nfft)[::hop][:avail] for i in range(2 * ch)]
+            for s in range(0, avail, self.chunk_frames):
+                self._frames(views, s, min(avail, s + self.chunk_frames))
+        self._next += max(avail, 0)
+        self._carry = buf[max(avail, 0) * hop :].copy()
+
+    def _frames(self, views, s: int, e: int) -> None:
+        ch, nb, starts = self.channels, self.nb, self.starts
+        w = self._work[:, : e - s]
         for i, v in enumerate(views):
-            np.multiply(v[s:e], win, out=w[i])
+            np.multiply(v[s:e], self.win, out=w[i])
         F = scipy.fft.rfft(w, axis=-1)  # (2 ch, frames, bins) complex64: one call for all
         P = F.real * F.real
         P += F.imag * F.imag
         # channels summed before the group sums: one reduceat per quantity
-        both = np.stack((P[:channels].sum(axis=0), P[channels:].sum(axis=0)))
+        both = np.stack((P[:ch].sum(axis=0), P[ch:].sum(axis=0)))
         g = np.add.reduceat(both, starts, axis=2)
-        pxx[s:e] += g[0]
-        pyy[s:e] += g[1]
-        cross = np.conj(F[0]) * F[channels]
-        for c in range(1, channels):
-            cross += np.conj(F[c]) * F[channels + c]
-        z[s:e] += np.add.reduceat(cross.view(np.float32).reshape(e - s, nb, 2), starts, axis=1)
-        if stereo:
-            pow_bins += P[[0, 1, channels, channels + 1]].sum(axis=1)
-            x_lr += np.einsum("ij,ij->j", np.conj(F[0]), F[1])
-            y_lr += np.einsum("ij,ij->j", np.conj(F[channels]), F[channels + 1])
-    st = None
-    if stereo:
-        pb = pow_bins
-        zero = np.zeros(nb)
-        st = CrossSpectra(freqs_hz=freqs, sxx=zero, syy=zero, sxy=zero.astype(complex), x_ll=pb[0], x_rr=pb[1],
-                          x_lr=x_lr, y_ll=pb[2], y_rr=pb[3], y_lr=y_lr, segments=nfr, nperseg=nfft)
-    return FrameGroups(pyy=pyy, pxx=pxx, zre=z[:, :, 0], zim=z[:, :, 1], freqs_hz=freqs, bin_group=bin_group,
-                       group_band=band, hop=hop, stereo=st)
+        a, b = self._next + s, self._next + e
+        self.pxx[a:b] += g[0]
+        self.pyy[a:b] += g[1]
+        cross = np.conj(F[0]) * F[ch]
+        for c in range(1, ch):
+            cross += np.conj(F[c]) * F[ch + c]
+        self.z[a:b] += np.add.reduceat(cross.view(np.float32).reshape(e - s, nb, 2), starts, axis=1)
+        if self.stereo:
+            self.pow_bins += P[[0, 1, ch, ch + 1]].sum(axis=1)
+            self.x_lr += np.einsum("ij,ij->j", np.conj(F[0]), F[1])
+            self.y_lr += np.einsum("ij,ij->j", np.conj(F[ch]), F[ch + 1])
+
+    def result(self) -> FrameGroups:
+        st = None
+        if self.stereo:
+            pb, zero = self.pow_bins, np.zeros(self.nb)
+            st = CrossSpectra(freqs_hz=self.freqs, sxx=zero, syy=zero, sxy=zero.astype(complex), x_ll=pb[0],
+                              x_rr=pb[1], x_lr=self.x_lr, y_ll=pb[2], y_rr=pb[3], y_lr=self.y_lr, segments=self.nfr,
+                              nperseg=self.nfft)
+        return FrameGroups(pyy=self.pyy, pxx=self.pxx, zre=self.z[:, :, 0], zim=self.z[:, :, 1], freqs_hz=self.freqs,
+                           bin_group=self.bin_group, group_band=self.band, hop=self.hop, stereo=st)
 
 
 def project(fg: FrameGroups, cs: CrossSpectra | None = None) -> FrameStats:

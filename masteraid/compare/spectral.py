@@ -29,6 +29,7 @@ __all__ = [
     "CONFIDENCE_TRUSTED",
     "CrossSpectra",
     "cross_spectra",
+    "CrossSpectraPass",
     "tonal_change",
     "transfer_on_grid",
     "band_side_to_mid_db",
@@ -95,49 +96,88 @@ def cross_spectra(x: np.ndarray, y: np.ndarray, rate: int, *, y_gain: tuple[np.n
     stereo : bool, keyword-only
         Also sum each render's left/right spectra (for the width); ``False`` leaves them zero.
     """
-    frames, channels = x.shape
-    nperseg = _nperseg(rate, frames)
-    nseg_hop_full = frames // nperseg
-    hop = nperseg if nseg_hop_full >= 64 else nperseg // 2  # plenty of segments: no overlap needed
-    win = periodic_hann(nperseg).astype(np.float32)
-    nbins = nperseg // 2 + 1
-    acc = {k: np.zeros(nbins) for k in ("sxx", "syy", "x_ll", "x_rr", "y_ll", "y_rr")}
-    cacc = {k: np.zeros(nbins, dtype=complex) for k in ("sxy", "x_lr", "y_lr")}
-    nseg = 1 + (frames - nperseg) // hop
-    views_x = [sliding_window_view(x[:, c], nperseg)[::hop][:nseg] for c in range(channels)]
-    views_y = [sliding_window_view(y[:, c], nperseg)[::hop][:nseg] for c in range(channels)]
-    for s in range(0, nseg, chunk_segments):
+    acc = CrossSpectraPass(rate, x.shape[1], x.shape[0], y_gain=y_gain, stereo=stereo, chunk_segments=chunk_segments)
+    acc.feed(x, y)
+    return acc.result()
+
+
+#: Frames handled per step by the streaming passes (a copy of this much of both renders is made).
+_PIECE_FRAMES = 1 << 16
+
+
+class CrossSpectraPass:
+    """:func:`cross_spectra` fed in consecutive aligned blocks of any size (the samples between blocks
+    are carried), for a pair of ``total_frames`` frames: the same segments, the same sums."""
+
+    def __init__(self, rate: int, channels: int, total_frames: int, *,
+                 y_gain: tuple[np.ndarray, np.ndarray] | None = None, stereo: bool = True, chunk_segments: int = 16):
+        self.rate, self.channels, self.chunk = int(rate), int(channels), int(chunk_segments)
+        self.nperseg = nperseg = _nperseg(rate, total_frames)
+        self.hop = nperseg if total_frames // nperseg >= 64 else nperseg // 2  # plenty of segments: no overlap
+        self.nseg = 1 + (total_frames - nperseg) // self.hop
+        self.y_gain, self.stereo = y_gain, stereo
+        self.win = periodic_hann(nperseg).astype(np.float32)
+        nbins = nperseg // 2 + 1
+        self.acc = {k: np.zeros(nbins) for k in ("sxx", "syy", "x_ll", "x_rr", "y_ll", "y_rr")}
+        self.cacc = {k: np.zeros(nbins, dtype=complex) for k in ("sxy", "x_lr", "y_lr")}
+        self._carry = np.zeros((0, 2 * channels), dtype=np.float32)  # samples from segment _next on
+        self._next = 0
+
+    def feed(self, x: np.ndarray, y: np.ndarray) -> None:
+        """Add the next aligned blocks (same shape, ``(frames, channels)``), a piece at a time (a whole
+        file in memory is not copied)."""
+        for s in range(0, x.shape[0], _PIECE_FRAMES):
+            self._feed(x[s : s + _PIECE_FRAMES], y[s : s + _PIECE_FRAMES])
+
+    def _feed(self, x: np.ndarray, y: np.ndarray) -> None:
+        ch, hop, n = self.channels, self.hop, self.nperseg
+        buf = np.empty((self._carry.shape[0] + x.shape[0], 2 * ch), dtype=np.float32)
+        buf[: self._carry.shape[0]] = self._carry
+        buf[self._carry.shape[0] :, :ch] = x
+        buf[self._carry.shape[0] :, ch:] = y
+        avail = 0 if buf.shape[0] < n else 1 + (buf.shape[0] - n) // hop
+        avail = max(0, min(avail, self.nseg - self._next))
+        if avail:
+            views = [sliding_window_view(buf[:, i], n)[::hop][:avail] for i in range(2 * ch)]
+            for s in range(0, avail, self.chunk):
+                self._segments(views, s, min(avail, s + self.chunk))
+        self._next += avail
+        self._carry = buf[avail * hop :].copy()
+
+    def _segments(self, views, s: int, e: int) -> None:
+        ch, win, acc, cacc = self.channels, self.win, self.acc, self.cacc
         spx, spy = [], []
         wy = win
-        if y_gain is not None:
-            n_here = min(chunk_segments, nseg - s)
-            pos = (s + np.arange(n_here))[:, None] * hop + np.arange(nperseg)[None, :]
-            wy = (np.interp(pos.ravel(), y_gain[0], y_gain[1]).reshape(pos.shape) * win).astype(np.float32)
-        for c in range(channels):
-            X = scipy.fft.rfft(views_x[c][s : s + chunk_segments] * win, axis=1)
-            Y = scipy.fft.rfft(views_y[c][s : s + chunk_segments] * wy, axis=1)
+        if self.y_gain is not None:
+            pos = (self._next + s + np.arange(e - s))[:, None] * self.hop + np.arange(self.nperseg)[None, :]
+            wy = (np.interp(pos.ravel(), self.y_gain[0], self.y_gain[1]).reshape(pos.shape) * win).astype(np.float32)
+        for c in range(ch):
+            X = scipy.fft.rfft(views[c][s:e] * win, axis=1)
+            Y = scipy.fft.rfft(views[ch + c][s:e] * wy, axis=1)
             px, py = (X.real**2 + X.imag**2).sum(axis=0), (Y.real**2 + Y.imag**2).sum(axis=0)
             acc["sxx"] += px
             acc["syy"] += py
             cacc["sxy"] += (np.conj(X) * Y).sum(axis=0)
             spx.append((X, px))
-            if not stereo:
+            if not self.stereo:
                 continue
-            if channels >= 2 and y_gain is not None:
+            if ch >= 2 and self.y_gain is not None:
                 # the width is measured on the pre-treat as it is, without the gain correction
-                Yu = scipy.fft.rfft(views_y[c][s : s + chunk_segments] * win, axis=1)
+                Yu = scipy.fft.rfft(views[ch + c][s:e] * win, axis=1)
                 spy.append((Yu, (Yu.real**2 + Yu.imag**2).sum(axis=0)))
             else:
                 spy.append((Y, py))
-        if stereo and channels >= 2:
+        if self.stereo and ch >= 2:
             acc["x_ll"] += spx[0][1]
             acc["x_rr"] += spx[1][1]
             acc["y_ll"] += spy[0][1]
             acc["y_rr"] += spy[1][1]
             cacc["x_lr"] += (np.conj(spx[0][0]) * spx[1][0]).sum(axis=0)
             cacc["y_lr"] += (np.conj(spy[0][0]) * spy[1][0]).sum(axis=0)
-    freqs = np.fft.rfftfreq(nperseg, 1.0 / rate)
-    return CrossSpectra(freqs_hz=freqs, segments=nseg, nperseg=nperseg, **acc, **cacc)
+
+    def result(self) -> CrossSpectra:
+        freqs = np.fft.rfftfreq(self.nperseg, 1.0 / self.rate)
+        return CrossSpectra(freqs_hz=freqs, segments=self.nseg, nperseg=self.nperseg, **self.acc, **self.cacc)
 
 
 def _band_edges(centre_hz: float) -> tuple[float, float]:

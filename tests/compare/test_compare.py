@@ -119,3 +119,31 @@ def test_width_change_measured(raw):
             assert c.stereo.band_side_to_mid_delta_db[key] == pytest.approx(3.0, abs=0.1)
     assert c.stereo.pretreat_correlation < c.stereo.raw_correlation
     assert "width_change" in _codes(c)
+
+
+@pytest.mark.parametrize("case", ["stereo", "mono_raw", "inverted_shorter"])
+def test_streamed_compare_equals_in_memory(tmp_path, raw, monkeypatch, case):
+    """Over the memory limit the files are streamed (never read whole) in two passes: same numbers."""
+    from masteraid.compare import core
+
+    b, a = shelf_ba(150, 3.0, RATE, "low")
+    pre = delay(hard_clip(apply_ba(raw, b, a), 12.0, ceiling=0.98), 300)
+    x = raw
+    if case == "mono_raw":
+        x = raw.mean(axis=1, keepdims=True)
+        pre = np.repeat(pre.mean(axis=1, keepdims=True), 2, axis=1)
+    if case == "inverted_shorter":
+        pre = -pre[: pre.shape[0] - RATE // 2]
+    rp = write(tmp_path / "raw.wav", x, RATE)
+    pp = write(tmp_path / "pre.wav", pre, RATE, subtype="FLOAT")
+    held = compare(rp, pp)
+    monkeypatch.setattr(core, "_read32", lambda src: pytest.fail("a streamed compare read a file whole"))
+    streamed = compare(rp, pp, memory_limit_mb=0)
+    assert streamed.alignment == held.alignment
+    assert streamed.overlap_s == held.overlap_s
+    assert streamed.loudness_delta_lu == pytest.approx(held.loudness_delta_lu, abs=1e-9)
+    np.testing.assert_allclose(streamed.tonal.change_db, held.tonal.change_db, atol=1e-4)
+    np.testing.assert_allclose(streamed.dynamics.trace_db, held.dynamics.trace_db, atol=1e-3)
+    assert streamed.distortion.residual_db == pytest.approx(held.distortion.residual_db, abs=1e-3)
+    assert streamed.stereo.side_to_mid_delta_db == pytest.approx(held.stereo.side_to_mid_delta_db, abs=1e-3, nan_ok=True)
+    assert [f.code for f in streamed.findings] == [f.code for f in held.findings]
