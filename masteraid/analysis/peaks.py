@@ -71,12 +71,15 @@ def oversampling_factor(rate_hz: int) -> int:
     return 1
 
 
-def interpolator(factor: int) -> np.ndarray | None:
+def interpolator(factor: int, taps: int | None = None, beta: float | None = None) -> np.ndarray | None:
     """Polyphase interpolating FIR for true peak, as correlation weights over a window of ``T`` samples.
 
     Row ``p`` gives the signal at ``T/2 - 1 + p/factor`` samples after the window start:
     ``y = Σ_j H[p, j] · x[start + j]``; weights are a Kaiser-windowed sinc (see the module docstring),
     each row normalised to sum 1; row 0 is exactly the unit impulse.
+
+    ``taps`` and ``beta`` override the meter's design (:data:`INTERPOLATOR_DESIGNS`), for other uses
+    of the same formula (the chain's limiter reads its envelope at 8x with 16 taps).
 
     Returns
     -------
@@ -84,7 +87,8 @@ def interpolator(factor: int) -> np.ndarray | None:
     """
     if factor == 1:
         return None
-    taps, beta = INTERPOLATOR_DESIGNS[factor]
+    if taps is None or beta is None:
+        taps, beta = INTERPOLATOR_DESIGNS[factor]
     j = np.arange(taps)
     h = np.empty((factor, taps))
     for p in range(factor):

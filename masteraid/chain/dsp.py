@@ -31,6 +31,7 @@ import math
 import numpy as np
 
 from ..analysis._iir import sosfilt_rows
+from ..analysis.peaks import interpolator
 from ..errors import ConfigError
 from .spec import CompressorSpec, EqBand
 
@@ -227,17 +228,8 @@ _TP_BETA = 8.0
 def tp_interpolator(factor: int = OVERSAMPLE, taps: int = TP_TAPS, beta: float = _TP_BETA) -> np.ndarray:
     """Polyphase Kaiser-windowed sinc interpolator, shape ``(factor, taps)``: row ``p`` gives the signal at
     ``taps/2 - 1 + p/factor`` samples after the window start; each row sums to 1, row 0 is the sample
-    itself (the design of :func:`masteraid.analysis.peaks.interpolator`, at 8x and 16 taps)."""
-    j = np.arange(taps)
-    h = np.empty((factor, taps))
-    for p in range(factor):
-        tau = (taps / 2 - 1 - j) + p / factor
-        win = np.i0(beta * np.sqrt(np.clip(1.0 - (tau / (taps / 2)) ** 2, 0.0, None))) / np.i0(beta)
-        h[p] = np.sinc(tau) * win
-        h[p] /= h[p].sum()
-    h[0] = 0.0
-    h[0, taps // 2 - 1] = 1.0
-    return h
+    itself (:func:`masteraid.analysis.peaks.interpolator`, at 8x and 16 taps)."""
+    return interpolator(factor, taps, beta)
 
 
 _TP_H = tp_interpolator()

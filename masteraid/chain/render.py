@@ -716,29 +716,25 @@ def _final_pass(x_store, env_store, info, spec, drive, margin, out_path, subtype
         stats["sum"] += float(att.sum())
         stats["n"] += att.shape[0]
 
+    def limit(emit) -> float:
+        """The limiter pass into ``emit``; the output's true peak, refused (raised) above the ceiling."""
+        def sink(y, att):
+            measure(y, att)
+            emit(y)
+
+        _limiter_pass(x_store, env_store, rate, lim, drive, margin, block_frames, sink)
+        peak = tpm.result()
+        if peak > lim.ceiling_dbtp:
+            raise _TruePeakOver(peak)  # AudioWriter removes its temporary file: nothing is committed
+        return peak
+
     try:
         if out_path is not None:
             fmt = None if out_path.suffix else "WAV"
             with AudioWriter(out_path, rate, ch, subtype=subtype, format=fmt) as w:
-
-                def sink(y, att):
-                    measure(y, att)
-                    w.write(y)
-
-                _limiter_pass(x_store, env_store, rate, lim, drive, margin, block_frames, sink)
-                tp = tpm.result()
-                if tp > lim.ceiling_dbtp:
-                    raise _TruePeakOver(tp)  # AudioWriter removes the temporary file: nothing is committed
+                tp = limit(w.write)
         else:
-
-            def sink(y, att):
-                measure(y, att)
-                parts.append(y)
-
-            _limiter_pass(x_store, env_store, rate, lim, drive, margin, block_frames, sink)
-            tp = tpm.result()
-            if tp > lim.ceiling_dbtp:
-                raise _TruePeakOver(tp)
+            tp = limit(parts.append)
     finally:
         getattr(tpm, "close", lambda: None)()  # the check's worker thread ends with the pass, whatever happened
     lufs = meter.result()
