@@ -67,6 +67,8 @@ def main(argv=None) -> int:
         t_ff, t_ma, t_an, t_cli, rss = [], [], [], [], []
         c = None
         cli = [sys.executable, "-m", "masteraid.cli", "compare", str(rp), str(pp), "--json"]
+        streamed = [sys.executable, "-c", f"from masteraid.compare import compare; compare({str(rp)!r}, {str(pp)!r}, memory_limit_mb=0)"]
+        t_st, rss_st = [], []
         for _ in range(args.repeat):
             t0 = time.perf_counter()
             _ffmpeg(ffmpeg, rp)
@@ -83,12 +85,17 @@ def main(argv=None) -> int:
             done = subprocess.run(["/usr/bin/time", "-f", "%M", *cli], capture_output=True, text=True, check=True)
             t_cli.append(time.perf_counter() - t0)
             rss.append(int(done.stderr.strip().splitlines()[-1]) / 1024)
+            t0 = time.perf_counter()
+            done = subprocess.run(["/usr/bin/time", "-f", "%M", *streamed], capture_output=True, text=True, check=True)
+            t_st.append(time.perf_counter() - t0)
+            rss_st.append(int(done.stderr.strip().splitlines()[-1]) / 1024)
         ff, ma, an, cl = min(t_ff), min(t_ma), min(t_an), min(t_cli)
         print(f"input: 2 x {args.seconds:g} s, {args.rate} Hz stereo, 24-bit WAV")
         print(f"ffmpeg ebur128=peak=true, both files: best {ff:.2f} s  (all: {', '.join(f'{x:.2f}' for x in t_ff)})")
         print(f"masteraid compare (incl. analyze x2): best {ma:.2f} s  (all: {', '.join(f'{x:.2f}' for x in t_ma)})")
         print(f"  of which analyze() of both files alone (one after the other): best {an:.2f} s")
         print(f"masteraid compare CLI, whole process (start-up, JSON): best {cl:.2f} s, peak RSS {max(rss):.0f} MB")
+        print(f"compare streamed (memory_limit_mb=0), whole process: best {min(t_st):.2f} s, peak RSS {max(rss_st):.0f} MB")
         print(f"ratio compare / ffmpeg: {ma / ff:.2f}   (whole process: {cl / ff:.2f}; analyze x2 / ffmpeg: {an / ff:.2f})")
         print(f"check: latency {c.alignment.latency_samples} samples (expected 256), loudness delta {c.loudness_delta_lu:+.1f} LU")
     return 0
