@@ -138,7 +138,7 @@ class FrameGroupsPass:
         self.x_lr = np.zeros(self.nb, dtype=complex)
         self.y_lr = np.zeros(self.nb, dtype=complex)
         self._work = np.empty((2 * channels, chunk_frames, nfft), dtype=np.float32)
-        self._carry = np.zeros((0, 2 * channels), dtype=np.float32)  # samples from frame _next on
+        self._carry = np.zeros((2 * channels, 0), dtype=np.float32)  # samples from frame _next on
         self._next = 0  # next frame to compute
 
     def feed(self, x: np.ndarray, y: np.ndarray) -> None:
@@ -149,19 +149,21 @@ class FrameGroupsPass:
 
     def _feed(self, x: np.ndarray, y: np.ndarray) -> None:
         ch, hop, nfft = self.channels, self.hop, self.nfft
-        buf = np.empty((self._carry.shape[0] + x.shape[0], 2 * ch), dtype=np.float32)
-        buf[: self._carry.shape[0]] = self._carry
-        buf[self._carry.shape[0] :, :ch] = x
-        buf[self._carry.shape[0] :, ch:] = y
+        # channel-major (rows: the raw's channels, then the pre-treat's): frames are contiguous reads
+        c0 = self._carry.shape[1]
+        buf = np.empty((2 * ch, c0 + x.shape[0]), dtype=np.float32)
+        buf[:, :c0] = self._carry
+        buf[:ch, c0:] = x.T
+        buf[ch:, c0:] = y.T
         # buf starts at frame _next's first sample
-        avail = 0 if buf.shape[0] < nfft else 1 + (buf.shape[0] - nfft) // hop
+        avail = 0 if buf.shape[1] < nfft else 1 + (buf.shape[1] - nfft) // hop
         avail = min(avail, self.nfr - self._next)
         if avail > 0:
-            views = [sliding_window_view(buf[:, i], nfft)[::hop][:avail] for i in range(2 * ch)]
+            views = [sliding_window_view(buf[i], nfft)[::hop][:avail] for i in range(2 * ch)]
             for s in range(0, avail, self.chunk_frames):
                 self._frames(views, s, min(avail, s + self.chunk_frames))
         self._next += max(avail, 0)
-        self._carry = buf[max(avail, 0) * hop :].copy()
+        self._carry = buf[:, max(avail, 0) * hop :].copy()
 
     def _frames(self, views, s: int, e: int) -> None:
         ch, nb, starts = self.channels, self.nb, self.starts
@@ -182,7 +184,7 @@ class FrameGroupsPass:
             cross += np.conj(F[c]) * F[ch + c]
         self.z[a:b] += np.add.reduceat(cross.view(np.float32).reshape(e - s, nb, 2), starts, axis=1)
         if self.stereo:
-            self.pow_bins += P[[0, 1, ch, ch + 1]].sum(axis=1)
+            self.pow_bins += (P if ch == 2 else P[[0, 1, ch, ch + 1]]).sum(axis=1)
             self.x_lr += np.einsum("ij,ij->j", np.conj(F[0]), F[1])
             self.y_lr += np.einsum("ij,ij->j", np.conj(F[ch]), F[ch + 1])
 

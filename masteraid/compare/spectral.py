@@ -120,7 +120,7 @@ class CrossSpectraPass:
         nbins = nperseg // 2 + 1
         self.acc = {k: np.zeros(nbins) for k in ("sxx", "syy", "x_ll", "x_rr", "y_ll", "y_rr")}
         self.cacc = {k: np.zeros(nbins, dtype=complex) for k in ("sxy", "x_lr", "y_lr")}
-        self._carry = np.zeros((0, 2 * channels), dtype=np.float32)  # samples from segment _next on
+        self._carry = np.zeros((2 * channels, 0), dtype=np.float32)  # samples from segment _next on
         self._next = 0
 
     def feed(self, x: np.ndarray, y: np.ndarray) -> None:
@@ -131,18 +131,20 @@ class CrossSpectraPass:
 
     def _feed(self, x: np.ndarray, y: np.ndarray) -> None:
         ch, hop, n = self.channels, self.hop, self.nperseg
-        buf = np.empty((self._carry.shape[0] + x.shape[0], 2 * ch), dtype=np.float32)
-        buf[: self._carry.shape[0]] = self._carry
-        buf[self._carry.shape[0] :, :ch] = x
-        buf[self._carry.shape[0] :, ch:] = y
-        avail = 0 if buf.shape[0] < n else 1 + (buf.shape[0] - n) // hop
+        # channel-major (rows: the raw's channels, then the pre-treat's): frames are contiguous reads
+        c0 = self._carry.shape[1]
+        buf = np.empty((2 * ch, c0 + x.shape[0]), dtype=np.float32)
+        buf[:, :c0] = self._carry
+        buf[:ch, c0:] = x.T
+        buf[ch:, c0:] = y.T
+        avail = 0 if buf.shape[1] < n else 1 + (buf.shape[1] - n) // hop
         avail = max(0, min(avail, self.nseg - self._next))
         if avail:
-            views = [sliding_window_view(buf[:, i], n)[::hop][:avail] for i in range(2 * ch)]
+            views = [sliding_window_view(buf[i], n)[::hop][:avail] for i in range(2 * ch)]
             for s in range(0, avail, self.chunk):
                 self._segments(views, s, min(avail, s + self.chunk))
         self._next += avail
-        self._carry = buf[avail * hop :].copy()
+        self._carry = buf[:, avail * hop :].copy()
 
     def _segments(self, views, s: int, e: int) -> None:
         ch, win, acc, cacc = self.channels, self.win, self.acc, self.cacc
