@@ -172,7 +172,8 @@ class _TruePeak:
         matrix that holds every phase at every offset of the row — in float32, 2-3x faster. A float32
         value is within ``tol = _F32_TOL * max|x|`` of the exact one (``T·2^-24·Σ|h|`` with the rounding
         of samples and weights, doubled), so only the windows within ``2 tol`` of the largest value, or
-        above ``1 - tol``, can decide the maximum or an over: those are computed again in float64.
+        within ``tol`` of 1, can decide the maximum or an over: those are computed again in float64
+        (a window above ``1 + tol`` is an over either way).
         """
         if n < _GEMM_MIN_RUN:
             ymax = np.abs(np.correlate(seg, self.h[1], mode="valid"))
@@ -187,17 +188,18 @@ class _TruePeak:
         s32 = seg.astype(np.float32)
         win = np.lib.stride_tricks.as_strided(s32, shape=(rows, _ROW + self.hist), strides=(_ROW * 4, 4), writeable=False)
         y = win @ self._band32  # (rows, (factor - 1) * _ROW): phase p at columns (p - 1) * _ROW ..
-        if rows * _ROW > n:  # windows past the run (zero padding) are not the run's
-            y[-1].reshape(self.factor - 1, _ROW)[:, n - (rows - 1) * _ROW :] = 0.0
         np.abs(y, out=y)
-        top = float(y.max())
+        w = y[:, :_ROW]  # the largest phase of each window, in place
+        for p in range(2, self.factor):
+            np.maximum(w, y[:, (p - 1) * _ROW : p * _ROW], out=w)
+        w = w.reshape(-1)[:n]  # one value per window of the run (a copy: w was strided)
+        top = float(w.max())
         tol = _F32_TOL * max(float(seg.max()), -float(seg.min()))
-        cand = np.flatnonzero(y >= min(top - 2.0 * tol, 1.0 - tol))
-        if cand.size == 0:
-            return top, cand
-        pos = np.unique(cand // ((self.factor - 1) * _ROW) * _ROW + cand % _ROW)  # window of each value
-        exact = np.abs(seg[pos[:, None] + np.arange(self.taps)] @ self.h[1:].T).max(axis=1)
-        return float(exact.max()), pos[exact > 1.0]
+        over = w > 1.0 + tol  # certainly overs
+        redo = np.flatnonzero((w >= top - 2.0 * tol) | (np.abs(w - 1.0) <= tol))  # the max, and the unsure overs
+        exact = np.abs(seg[redo[:, None] + np.arange(self.taps)] @ self.h[1:].T).max(axis=1)
+        over[redo] = exact > 1.0
+        return float(exact.max()), np.flatnonzero(over)
 
     @staticmethod
     def _count_overs(c, pos, overs, last_over) -> None:
