@@ -134,7 +134,7 @@ class FrameGroupsPass:
         self.pxx = np.zeros((self.nfr, ng), dtype=np.float32)
         self.z = np.zeros((self.nfr, ng, 2), dtype=np.float32)
         self.stereo = channels >= 2
-        self.pow_bins = np.zeros((4, self.nb))  # |XL|^2, |XR|^2, |YL|^2, |YR|^2 per bin, over the frames
+        self.pow_bins = np.zeros((4, 2 * self.nb))  # |XL|^2, |XR|^2, |YL|^2, |YR|^2 (re², im² per bin), over the frames
         self.x_lr = np.zeros(self.nb, dtype=complex)
         self.y_lr = np.zeros(self.nb, dtype=complex)
         self._work = np.empty((2 * channels, chunk_frames, nfft), dtype=np.float32)
@@ -171,27 +171,27 @@ class FrameGroupsPass:
         for i, v in enumerate(views):
             np.multiply(v[s:e], self.win, out=w[i])
         F = scipy.fft.rfft(w, axis=-1)  # (2 ch, frames, bins) complex64: one call for all
-        P = F.real * F.real
-        P += F.imag * F.imag
-        # channels summed before the group sums: one reduceat per quantity
-        both = np.stack((P[:ch].sum(axis=0), P[ch:].sum(axis=0)))
-        g = np.add.reduceat(both, starts, axis=2)
+        sq = F.view(np.float32)  # (2 ch, frames, 2 bins): re, im interleaved
+        sq = sq * sq
+        # channels summed before the group sums (re² and im² of a bin are neighbours: groups start at 2k)
+        both = np.empty((2,) + sq.shape[1:], dtype=np.float32)
+        np.sum(sq[:ch], axis=0, out=both[0])
+        np.sum(sq[ch:], axis=0, out=both[1])
+        g = np.add.reduceat(both, 2 * starts, axis=2)
         a, b = self._next + s, self._next + e
         self.pxx[a:b] += g[0]
         self.pyy[a:b] += g[1]
-        cross = np.conj(F[0]) * F[ch]
-        for c in range(1, ch):
-            cross += np.conj(F[c]) * F[ch + c]
+        cross = (np.conj(F[:ch]) * F[ch:]).sum(axis=0)
         self.z[a:b] += np.add.reduceat(cross.view(np.float32).reshape(e - s, nb, 2), starts, axis=1)
         if self.stereo:
-            self.pow_bins += (P if ch == 2 else P[[0, 1, ch, ch + 1]]).sum(axis=1)
+            self.pow_bins += (sq if ch == 2 else sq[[0, 1, ch, ch + 1]]).sum(axis=1)
             self.x_lr += np.einsum("ij,ij->j", np.conj(F[0]), F[1])
             self.y_lr += np.einsum("ij,ij->j", np.conj(F[ch]), F[ch + 1])
 
     def result(self) -> FrameGroups:
         st = None
         if self.stereo:
-            pb, zero = self.pow_bins, np.zeros(self.nb)
+            pb, zero = self.pow_bins.reshape(4, self.nb, 2).sum(axis=2), np.zeros(self.nb)
             st = CrossSpectra(freqs_hz=self.freqs, sxx=zero, syy=zero, sxy=zero.astype(complex), x_ll=pb[0],
                               x_rr=pb[1], x_lr=self.x_lr, y_ll=pb[2], y_rr=pb[3], y_lr=self.y_lr, segments=self.nfr,
                               nperseg=self.nfft)
