@@ -46,9 +46,9 @@ from __future__ import annotations
 import math
 
 import numpy as np
-import scipy.fft
 from numpy.lib.stride_tricks import sliding_window_view
 
+from ._iir import rfft
 from .model import SpectrumResult
 from .stereo import check_block, check_meter_args
 
@@ -131,7 +131,7 @@ class SpectrumMeter:
             chunk = frames[:, a : a + self._per_call]
             work = self._work[:, : chunk.shape[1]]
             np.multiply(chunk, self._w32, out=work)
-            spec = scipy.fft.rfft(work, axis=-1).view(np.float32)
+            spec = rfft(work, axis=-1).view(np.float32)
             flat = spec.reshape(-1, spec.shape[-1])
             self._acc += np.einsum("ij,ij->j", flat, flat)  # float32 sums of a few squares
         rest = data.shape[1] - k * self._hop
@@ -148,7 +148,7 @@ class SpectrumMeter:
         for start in (0, self._hop):
             if fill > start and (start == 0 or fill > self._hop):
                 frame = self._buf[:, start:fill].astype(np.float64) * self._w[: fill - start]
-                v = scipy.fft.rfft(frame, n=n, axis=-1).view(np.float64)
+                v = rfft(frame, n=n, axis=-1).view(np.float64)
                 acc += np.einsum("ij,ij->j", v, v)
         power = acc[0::2] + acc[1::2]
         power[1 : (n + 1) // 2] *= 2.0  # one-sided: every bin but DC and Nyquist has a twin

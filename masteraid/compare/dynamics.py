@@ -20,10 +20,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import scipy.fft
 from numpy.lib.stride_tricks import sliding_window_view
 
-from ..analysis._iir import periodic_hann
+from ..analysis._iir import periodic_hann, rfft
 
 from .model import DynamicsChange, GainReductionSummary
 from .spectral import SPLIT_BANDS_HZ, CrossSpectra, transfer_on_grid
@@ -170,7 +169,7 @@ class FrameGroupsPass:
         w = self._work[:, : e - s]
         for i, v in enumerate(views):
             np.multiply(v[s:e], self.win, out=w[i])
-        F = scipy.fft.rfft(w, axis=-1)  # (2 ch, frames, bins) complex64: one call for all
+        F = rfft(w, axis=-1)  # (2 ch, frames, bins) complex64: one call for all
         sq = F.view(np.float32)  # (2 ch, frames, 2 bins): re, im interleaved
         sq = sq * sq
         # channels summed before the group sums (re² and im² of a bin are neighbours: groups start at 2k)

@@ -18,10 +18,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import scipy.fft
 from numpy.lib.stride_tricks import sliding_window_view
 
-from ..analysis._iir import periodic_hann
+from ..analysis._iir import periodic_hann, rfft
 from .model import TonalChange
 
 __all__ = [
@@ -154,8 +153,8 @@ class CrossSpectraPass:
             pos = (self._next + s + np.arange(e - s))[:, None] * self.hop + np.arange(self.nperseg)[None, :]
             wy = (np.interp(pos.ravel(), self.y_gain[0], self.y_gain[1]).reshape(pos.shape) * win).astype(np.float32)
         for c in range(ch):
-            X = scipy.fft.rfft(views[c][s:e] * win, axis=1)
-            Y = scipy.fft.rfft(views[ch + c][s:e] * wy, axis=1)
+            X = rfft(views[c][s:e] * win, axis=1)
+            Y = rfft(views[ch + c][s:e] * wy, axis=1)
             px, py = (X.real**2 + X.imag**2).sum(axis=0), (Y.real**2 + Y.imag**2).sum(axis=0)
             acc["sxx"] += px
             acc["syy"] += py
@@ -165,7 +164,7 @@ class CrossSpectraPass:
                 continue
             if ch >= 2 and self.y_gain is not None:
                 # the width is measured on the pre-treat as it is, without the gain correction
-                Yu = scipy.fft.rfft(views[ch + c][s:e] * win, axis=1)
+                Yu = rfft(views[ch + c][s:e] * win, axis=1)
                 spy.append((Yu, (Yu.real**2 + Yu.imag**2).sum(axis=0)))
             else:
                 spy.append((Y, py))

@@ -324,3 +324,28 @@ def test_periodic_hann_is_scipys(n):
     from masteraid.analysis._iir import periodic_hann
 
     np.testing.assert_allclose(periodic_hann(n), signal.get_window("hann", n), rtol=0, atol=1e-15)
+
+
+@pytest.mark.parametrize("dtype", (np.float32, np.float64))
+def test_rfft_is_scipys(dtype):
+    import scipy.fft
+
+    from masteraid.analysis._iir import rfft
+
+    a = np.random.default_rng(2).standard_normal((3, 5, 960)).astype(dtype)
+    got = rfft(a, axis=-1)
+    assert got.dtype == scipy.fft.rfft(a, axis=-1).dtype
+    np.testing.assert_array_equal(got, scipy.fft.rfft(a, axis=-1))
+    np.testing.assert_array_equal(rfft(a, axis=1), scipy.fft.rfft(a, axis=1))
+    np.testing.assert_array_equal(rfft(a[0], n=1024, axis=-1), scipy.fft.rfft(a[0], n=1024, axis=-1))
+
+
+def test_meters_and_compare_do_not_import_scipy_fft_or_signal():
+    """Start-up: scipy.fft's package (~0.2 s) and scipy.signal's (~1 s) stay out of audit and compare."""
+    import subprocess
+    import sys
+
+    code = ("import sys, masteraid.analysis, masteraid.analysis.spectrum, masteraid.compare, masteraid.audit; "
+            "print('scipy.fft' in sys.modules, 'scipy.signal' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert out == ["False", "False"]
