@@ -111,7 +111,7 @@ def frame_groups(x: np.ndarray, y: np.ndarray, rate: int, *, chunk_frames: int =
 
 
 #: Frames handled per step by the streaming passes (a copy of this much of both renders is made).
-_PIECE_FRAMES = 1 << 16
+_PIECE_FRAMES = 1 << 18
 
 
 class FrameGroupsPass:

@@ -101,7 +101,7 @@ def cross_spectra(x: np.ndarray, y: np.ndarray, rate: int, *, y_gain: tuple[np.n
 
 
 #: Frames handled per step by the streaming passes (a copy of this much of both renders is made).
-_PIECE_FRAMES = 1 << 16
+_PIECE_FRAMES = 1 << 18
 
 
 class CrossSpectraPass:
