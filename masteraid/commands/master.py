@@ -28,7 +28,7 @@ __all__ = ["master_command", "MASTER_SUFFIX", "CHAIN_SUFFIX"]
 
 MASTER_SUFFIX = " - master.wav"
 #: Decoded samples (both renders) above which the compare with --reference streams (see compare()).
-MASTER_COMPARE_MEMORY_MB = 128.0
+MASTER_COMPARE_MEMORY_MB = 96.0
 CHAIN_SUFFIX = ".chain.json"
 _AUDIO_SUFFIXES = {".wav": "PCM_24", ".wave": "PCM_24", ".aif": "PCM_24", ".aiff": "PCM_24", ".flac": "PCM_24"}
 
@@ -114,7 +114,7 @@ def master_command(args: argparse.Namespace) -> int:
     if ref_src is not None:
         from ..compare import compare
 
-        # the render that follows needs ~110 MB; a pair over 128 MB of samples (about 3 minutes at
+        # the render that follows needs ~110 MB; a pair over 96 MB of samples (about 2 minutes at
         # 48 kHz stereo) is streamed, so the whole command stays under 300 MB whatever the length
         comparison = compare(raw_src, ref_src, progress=progress_to_stderr, memory_limit_mb=MASTER_COMPARE_MEMORY_MB)
         raw_m = comparison.raw
