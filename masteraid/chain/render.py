@@ -330,13 +330,36 @@ def _predict_fast(summary: _Summary, lim: LimiterSpec, drive_db: float, margin_d
     Lc = max(1, int(round(lim.lookahead_ms * rate_c / 1000.0)))
     gain = LimiterGain(lim.ceiling_dbtp - margin_db, Lc, lim.release_ms, rate_c)
     drive = 10.0 ** (drive_db / 20.0)
-    env = np.concatenate([summary.env.astype(np.float64), np.zeros(Lc - 1)]) * drive
-    att = gain.attenuation_db(env)[Lc - 1 :]
     sub = int(round(0.1 * summary.rate))
     per = sub // D  # chunks per 100 ms sub-block
-    w = 10.0 ** (-att / 10.0) * summary.energy * (drive * drive)
-    n = (w.shape[0] // per) * per
-    return gated_integrated(w[:n].reshape(-1, per).sum(axis=1), sub)
+    # The gain law runs over the summary in pieces (it carries its state), and the chunks' weighted
+    # energies are summed into 100 ms sub-blocks as they come: memory does not grow with the length
+    # (a 60-minute file has ~5 M chunks; whole-array temporaries took ~400 MB).
+    skip, pos = Lc - 1, 0  # the gain lags the envelope by Lc - 1 chunks
+    sums: list[np.ndarray] = []
+    carry = np.zeros(0)
+
+    def take(att: np.ndarray) -> None:
+        nonlocal skip, pos, carry
+        drop = min(skip, att.shape[0])
+        att, skip = att[drop:], skip - drop
+        w = 10.0 ** (-att / 10.0) * summary.energy[pos : pos + att.shape[0]] * (drive * drive)
+        pos += att.shape[0]
+        w = np.concatenate([carry, w])
+        full = (w.shape[0] // per) * per
+        sums.append(w[:full].reshape(-1, per).sum(axis=1))
+        carry = w[full:]
+
+    total = summary.env.shape[0]
+    for s in range(0, total, _FAST_PIECE):
+        take(gain.attenuation_db(summary.env[s : s + _FAST_PIECE].astype(np.float64) * drive))
+    if Lc > 1:
+        take(gain.attenuation_db(np.zeros(Lc - 1)))
+    return gated_integrated(np.concatenate(sums) if sums else np.zeros(0), sub)
+
+
+#: Summary chunks per step of :func:`_predict_fast`.
+_FAST_PIECE = 1 << 16
 
 
 class _PreLimiter:

@@ -84,3 +84,23 @@ def test_fast_loudness_prediction_matches_the_exact_one():
             exact = _predict_loudness(es, ps, rate, spec.limiter, drive, 0.15, 5000)
             fast = _predict_fast(summary, spec.limiter, drive, 0.15)
             assert fast == pytest.approx(exact, abs=0.05)
+
+
+def test_fast_prediction_in_pieces_equals_one_piece(monkeypatch):
+    # The gain law runs over the summary in pieces (bounded memory on long files): any piece size
+    # gives the same prediction.
+    from masteraid.audio import ArraySource
+    from masteraid.chain import render
+    from masteraid.chain.render import _predict_fast, _pre_pass, _Summary
+
+    rate = 48000
+    x = music_like(8.0, rate, seed=6)
+    frames = x.shape[0]
+    spec = ChainSpec(target_lufs=-10.0, limiter=LimiterSpec(ceiling_dbtp=-1.0))
+    summary = _Summary(frames, rate)
+    _pre_pass(ArraySource(x, rate), spec, np.zeros((frames, 2)), np.zeros(frames), np.zeros(frames), 5000, None,
+              summary=summary)
+    whole = [_predict_fast(summary, spec.limiter, d, 0.15) for d in (4.0, 12.0)]
+    monkeypatch.setattr(render, "_FAST_PIECE", 7)
+    pieces = [_predict_fast(summary, spec.limiter, d, 0.15) for d in (4.0, 12.0)]
+    np.testing.assert_allclose(pieces, whole, atol=1e-9)
