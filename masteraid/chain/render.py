@@ -43,6 +43,7 @@ from .dsp import (
     TruePeakEnvelope,
     gated_integrated,
 )
+from .._diskarray import DiskArray
 from .spec import ChainSpec, LimiterSpec
 
 __all__ = ["RenderResult", "render_chain", "DEFAULT_MARGIN_DB"]
@@ -126,51 +127,6 @@ class RenderResult:
             "sample_rate_hz": self.sample_rate_hz,
             "spec": self.spec.to_json(),
         }
-
-
-class _DiskArray:
-    """A float32 array in a temporary file, read and written by contiguous row ranges with
-    ``pread``/``pwrite`` (no memory map, so the process's resident memory stays bounded by the
-    blocks in flight whatever the file's length)."""
-
-    def __init__(self, path: str, shape: tuple):
-        self.shape = tuple(int(n) for n in shape)
-        self._tail = self.shape[1:]
-        self._row = int(np.prod(self._tail, dtype=np.int64)) * 4
-        self._fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o600)
-        os.ftruncate(self._fd, self.shape[0] * self._row)
-
-    def _range(self, key: slice) -> tuple[int, int]:
-        start = 0 if key.start is None else key.start
-        stop = self.shape[0] if key.stop is None else min(key.stop, self.shape[0])
-        return start, max(stop, start)
-
-    def __setitem__(self, key: slice, value) -> None:
-        start, stop = self._range(key)
-        data = np.ascontiguousarray(value, dtype=np.float32).reshape((-1,) + self._tail)[: stop - start]
-        view = memoryview(data).cast("B")
-        offset = start * self._row
-        while view:
-            n = os.pwrite(self._fd, view, offset)
-            view, offset = view[n:], offset + n
-
-    def __getitem__(self, key: slice) -> np.ndarray:
-        start, stop = self._range(key)
-        want = (stop - start) * self._row
-        parts, offset = [], start * self._row
-        while want > 0:
-            b = os.pread(self._fd, want, offset)
-            if not b:
-                raise OSError("cache file ended early")
-            parts.append(b)
-            want -= len(b)
-            offset += len(b)
-        return np.frombuffer(b"".join(parts), dtype=np.float32).reshape((stop - start,) + self._tail)
-
-    def close(self) -> None:
-        if self._fd >= 0:
-            os.close(self._fd)
-            self._fd = -1
 
 
 class _TruePeakOver(Exception):
@@ -513,9 +469,9 @@ def render_chain(
 
             raise AudioFileError(f"{out_path.parent}: output folder does not exist — create it first")
         tmpdir = tempfile.mkdtemp(prefix=".masteraid-cache-", dir=out_path.parent)
-        x_store = _DiskArray(os.path.join(tmpdir, "pre.f32"), (frames, ch))
-        env_store = _DiskArray(os.path.join(tmpdir, "env.f32"), (frames,))
-        p_store = _DiskArray(os.path.join(tmpdir, "kpow.f32"), (frames,))
+        x_store = DiskArray(os.path.join(tmpdir, "pre.f32"), (frames, ch))
+        env_store = DiskArray(os.path.join(tmpdir, "env.f32"), (frames,))
+        p_store = DiskArray(os.path.join(tmpdir, "kpow.f32"), (frames,))
     else:
         x_store = np.zeros((frames, ch))
         env_store = np.zeros(frames)
@@ -602,7 +558,7 @@ def render_chain(
         )
     finally:
         for store in (x_store, env_store, p_store):
-            if isinstance(store, _DiskArray):
+            if isinstance(store, DiskArray):
                 store.close()
         del x_store, env_store, p_store
         if tmpdir is not None:

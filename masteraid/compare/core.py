@@ -24,8 +24,10 @@ other way round, so the loudness-matching stage stays usable on any set of rende
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import math
+import tempfile
 import threading
 from math import gcd
 from concurrent.futures import ThreadPoolExecutor
@@ -355,7 +357,19 @@ def _compare_pair(pair, rate: int, notes: list[Finding], step: Progress):
 
     # 1. one STFT pass (10 ms) into narrow-band sums; a first gain trace with the filter it estimates itself
     step("gain trace", 0.0)
-    frame_pass = FrameGroupsPass(rate, channels, overlap)
+    with contextlib.ExitStack() as cleanup:
+        store_dir = None
+        if isinstance(pair, _FilePair):  # streamed: the per-frame sums go to a temporary file too
+            store_dir = cleanup.enter_context(tempfile.TemporaryDirectory(prefix="masteraid-compare-"))
+        frame_pass = FrameGroupsPass(rate, channels, overlap, store_dir=store_dir)
+        if store_dir is not None:
+            cleanup.callback(frame_pass.data.close)
+        return _frames_and_spectra(pair, frame_pass, rs, ps, al, rate, channels, overlap, notes, step)
+
+
+def _frames_and_spectra(pair, frame_pass, rs: slice, ps: slice, al, rate: int, channels: int, overlap: int,
+                        notes: list[Finding], step: Progress):
+    """The frame pass, the gain trace, the spectra, the tonal and width changes, the final gain trace."""
     for xb, yb in pair.blocks(rs, ps, al.polarity_inverted):
         frame_pass.feed(xb, yb)
     fg = frame_pass.result()

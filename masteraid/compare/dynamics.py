@@ -17,6 +17,7 @@ anything non-linear or not time-invariant on a 10 ms scale).
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 import numpy as np
@@ -24,6 +25,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 from ..analysis._iir import periodic_hann, rfft
 
+from .._diskarray import DiskArray
 from .model import DynamicsChange, GainReductionSummary
 from .spectral import SPLIT_BANDS_HZ, CrossSpectra, transfer_on_grid
 
@@ -54,17 +56,18 @@ class FrameStats:
 class FrameGroups:
     """Per-frame spectral sums over narrow frequency groups, from one STFT pass (no filter applied yet).
 
-    Arrays of shape (frames, groups), float32: ``pyy`` = sum |Y|^2, ``pxx`` = sum |X|^2, ``zre``/``zim`` =
-    sum conj(X) Y, over each group's bins and the channels. ``bin_group`` maps each STFT bin to its group;
-    ``group_band`` (groups, 4) says which of :data:`BANDS` each group belongs to. Groups are single bins
-    below 500 Hz and 1/12 octave above, with edges at 150 Hz and 5 kHz, so a transfer function that is
-    smooth over 1/12 octave can be applied afterwards, per group, without another FFT pass.
+    ``data`` holds, per frame and group, ``[sum |Y|^2, sum |X|^2, Re sum conj(X) Y, Im sum conj(X) Y]``
+    over the group's bins and the channels: a float32 array ``(frames, groups, 4)``, or a
+    :class:`~masteraid._diskarray.DiskArray` of that shape (a streamed compare: read back in frame
+    ranges). ``totals`` is the same summed over the frames (float64, ``(groups, 4)``). ``bin_group``
+    maps each STFT bin to its group; ``group_band`` (groups, 4) says which of :data:`BANDS` each group
+    belongs to. Groups are single bins below 500 Hz and 1/12 octave above, with edges at 150 Hz and
+    5 kHz, so a transfer function that is smooth over 1/12 octave can be applied afterwards, per group,
+    without another FFT pass.
     """
 
-    pyy: np.ndarray
-    pxx: np.ndarray
-    zre: np.ndarray
-    zim: np.ndarray
+    data: "np.ndarray | DiskArray"
+    totals: np.ndarray
     freqs_hz: np.ndarray
     bin_group: np.ndarray
     group_band: np.ndarray
@@ -72,6 +75,10 @@ class FrameGroups:
     #: Left/right auto- and cross-spectra of both renders summed over the frames (for the width per
     #: band), in a :class:`CrossSpectra` on the STFT's bins; ``None`` for mono.
     stereo: CrossSpectra | None = None
+
+    @property
+    def frames(self) -> int:
+        return int(self.data.shape[0])
 
 
 def _groups(freqs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -110,15 +117,20 @@ def frame_groups(x: np.ndarray, y: np.ndarray, rate: int, *, chunk_frames: int =
     return acc.result()
 
 
+#: Frames of per-group sums projected per step (the data may be read back from a file).
+_PROJECT_FRAMES = 1 << 14
 #: Frames handled per step by the streaming passes (a copy of this much of both renders is made).
 _PIECE_FRAMES = 1 << 18
 
 
 class FrameGroupsPass:
     """:func:`frame_groups` fed in consecutive aligned blocks of any size (the samples between blocks
-    are carried), for a pair of ``total_frames`` frames: the same frames, the same sums."""
+    are carried), for a pair of ``total_frames`` frames: the same frames, the same sums. With
+    ``store_dir``, the per-frame sums (16 bytes per group and frame: ~440 MB for 60 minutes) go to a
+    file there instead of memory."""
 
-    def __init__(self, rate: int, channels: int, total_frames: int, *, chunk_frames: int = 128):
+    def __init__(self, rate: int, channels: int, total_frames: int, *, chunk_frames: int = 128,
+                 store_dir: str | None = None):
         self.rate, self.channels, self.chunk_frames = int(rate), int(channels), int(chunk_frames)
         self.hop = max(1, int(round(0.01 * rate)))
         self.nfft = nfft = 2 * self.hop
@@ -129,9 +141,11 @@ class FrameGroupsPass:
         ng = self.band.shape[0]
         self.win = periodic_hann(nfft).astype(np.float32)
         self.starts = np.flatnonzero(np.r_[True, np.diff(self.bin_group) != 0])  # groups: contiguous bins
-        self.pyy = np.zeros((self.nfr, ng), dtype=np.float32)
-        self.pxx = np.zeros((self.nfr, ng), dtype=np.float32)
-        self.z = np.zeros((self.nfr, ng, 2), dtype=np.float32)
+        # per frame and group: |Y|^2, |X|^2, Re and Im of conj(X) Y (in memory, or in a file for long pairs)
+        shape = (self.nfr, ng, 4)
+        self.data = (DiskArray(os.path.join(store_dir, "frames.f32"), shape) if store_dir is not None
+                     else np.zeros(shape, dtype=np.float32))
+        self.totals = np.zeros((ng, 4))
         self.stereo = channels >= 2
         self.pow_bins = np.zeros((4, 2 * self.nb))  # |XL|^2, |XR|^2, |YL|^2, |YR|^2 (re², im² per bin), over the frames
         self.x_lr = np.zeros(self.nb, dtype=complex)
@@ -177,11 +191,12 @@ class FrameGroupsPass:
         np.sum(sq[:ch], axis=0, out=both[0])
         np.sum(sq[ch:], axis=0, out=both[1])
         g = np.add.reduceat(both, 2 * starts, axis=2)
-        a, b = self._next + s, self._next + e
-        self.pxx[a:b] += g[0]
-        self.pyy[a:b] += g[1]
         cross = (np.conj(F[:ch]) * F[ch:]).sum(axis=0)
-        self.z[a:b] += np.add.reduceat(cross.view(np.float32).reshape(e - s, nb, 2), starts, axis=1)
+        z = np.add.reduceat(cross.view(np.float32).reshape(e - s, nb, 2), starts, axis=1)
+        rows = np.empty((e - s, g.shape[2], 4), dtype=np.float32)
+        rows[:, :, 0], rows[:, :, 1], rows[:, :, 2:] = g[1], g[0], z
+        self.data[self._next + s : self._next + e] = rows
+        self.totals += rows.sum(axis=0, dtype=np.float64)
         if self.stereo:
             self.pow_bins += (sq if ch == 2 else sq[[0, 1, ch, ch + 1]]).sum(axis=1)
             self.x_lr += np.einsum("ij,ij->j", np.conj(F[0]), F[1])
@@ -194,7 +209,7 @@ class FrameGroupsPass:
             st = CrossSpectra(freqs_hz=self.freqs, sxx=zero, syy=zero, sxy=zero.astype(complex), x_ll=pb[0],
                               x_rr=pb[1], x_lr=self.x_lr, y_ll=pb[2], y_rr=pb[3], y_lr=self.y_lr, segments=self.nfr,
                               nperseg=self.nfft)
-        return FrameGroups(pyy=self.pyy, pxx=self.pxx, zre=self.z[:, :, 0], zim=self.z[:, :, 1], freqs_hz=self.freqs,
+        return FrameGroups(data=self.data, totals=self.totals, freqs_hz=self.freqs,
                            bin_group=self.bin_group, group_band=self.band, hop=self.hop, stereo=st)
 
 
@@ -212,15 +227,20 @@ def project(fg: FrameGroups, cs: CrossSpectra | None = None) -> FrameStats:
         hre = np.bincount(fg.bin_group, weights=h.real, minlength=ng) / cnt
         him = np.bincount(fg.bin_group, weights=h.imag, minlength=ng) / cnt
     else:
-        den = fg.pxx.sum(axis=0, dtype=np.float64)
+        den = fg.totals[:, 1]
         with np.errstate(invalid="ignore", divide="ignore"):
-            hre = np.where(den > 0, fg.zre.sum(axis=0, dtype=np.float64) / den, 0.0)
-            him = np.where(den > 0, fg.zim.sum(axis=0, dtype=np.float64) / den, 0.0)
+            hre = np.where(den > 0, fg.totals[:, 2] / den, 0.0)
+            him = np.where(den > 0, fg.totals[:, 3] / den, 0.0)
         h2 = hre**2 + him**2
     band = fg.group_band.astype(np.float64)
-    a = fg.pyy @ band
-    b = fg.pxx @ (band * h2[:, None])
-    c = fg.zre @ (band * hre[:, None]) + fg.zim @ (band * him[:, None])
+    weights = np.stack([band, band * h2[:, None], band * hre[:, None], band * him[:, None]])  # (4, groups, 4 bands)
+    n = fg.frames
+    a, b, c = np.zeros((n, 4)), np.zeros((n, 4)), np.zeros((n, 4))
+    for s in range(0, n, _PROJECT_FRAMES):
+        rows = np.asarray(fg.data[s : s + _PROJECT_FRAMES], dtype=np.float64)  # (k, groups, 4)
+        a[s : s + rows.shape[0]] = rows[:, :, 0] @ weights[0]
+        b[s : s + rows.shape[0]] = rows[:, :, 1] @ weights[1]
+        c[s : s + rows.shape[0]] = rows[:, :, 2] @ weights[2] + rows[:, :, 3] @ weights[3]
     return FrameStats(a=np.asarray(a, float), b=np.asarray(b, float), c=np.asarray(c, float), hop=fg.hop)
 
 

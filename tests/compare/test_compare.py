@@ -138,7 +138,11 @@ def test_streamed_compare_equals_in_memory(tmp_path, raw, monkeypatch, case):
     pp = write(tmp_path / "pre.wav", pre, RATE, subtype="FLOAT")
     held = compare(rp, pp)
     monkeypatch.setattr(core, "_read32", lambda src: pytest.fail("a streamed compare read a file whole"))
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    monkeypatch.setattr(core.tempfile, "tempdir", str(scratch))
     streamed = compare(rp, pp, memory_limit_mb=0)
+    assert list(scratch.iterdir()) == []  # the per-frame sums' temporary file is gone
     assert streamed.alignment == held.alignment
     assert streamed.overlap_s == held.overlap_s
     assert streamed.loudness_delta_lu == pytest.approx(held.loudness_delta_lu, abs=1e-9)
