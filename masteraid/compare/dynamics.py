@@ -26,6 +26,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 from ..analysis._iir import periodic_hann, rfft
 
 from .._diskarray import DiskArray
+from .framing import FramedPass
 from .model import DynamicsChange, GainReductionSummary
 from .spectral import SPLIT_BANDS_HZ, CrossSpectra, transfer_on_grid
 
@@ -119,11 +120,7 @@ def frame_groups(x: np.ndarray, y: np.ndarray, rate: int, *, chunk_frames: int =
 
 #: Frames of per-group sums projected per step (the data may be read back from a file).
 _PROJECT_FRAMES = 1 << 14
-#: Frames handled per step by the streaming passes (a copy of this much of both renders is made).
-_PIECE_FRAMES = 1 << 18
-
-
-class FrameGroupsPass:
+class FrameGroupsPass(FramedPass):
     """:func:`frame_groups` fed in consecutive aligned blocks of any size (the samples between blocks
     are carried), for a pair of ``total_frames`` frames: the same frames, the same sums. With
     ``store_dir``, the per-frame sums (16 bytes per group and frame: ~440 MB for 60 minutes) go to a
@@ -135,6 +132,7 @@ class FrameGroupsPass:
         self.hop = max(1, int(round(0.01 * rate)))
         self.nfft = nfft = 2 * self.hop
         self.nfr = 1 + (total_frames - nfft) // self.hop if total_frames >= nfft else 0
+        super().__init__(channels, nfft, self.hop, self.nfr, chunk_frames)
         self.freqs = np.fft.rfftfreq(nfft, 1.0 / rate)
         self.nb = self.freqs.shape[0]
         self.bin_group, self.band = _groups(self.freqs)
@@ -151,34 +149,8 @@ class FrameGroupsPass:
         self.x_lr = np.zeros(self.nb, dtype=complex)
         self.y_lr = np.zeros(self.nb, dtype=complex)
         self._work = np.empty((2 * channels, chunk_frames, nfft), dtype=np.float32)
-        self._carry = np.zeros((2 * channels, 0), dtype=np.float32)  # samples from frame _next on
-        self._next = 0  # next frame to compute
 
-    def feed(self, x: np.ndarray, y: np.ndarray) -> None:
-        """Add the next aligned blocks (same shape, ``(frames, channels)``), a piece at a time (a whole
-        file in memory is not copied)."""
-        for s in range(0, x.shape[0], _PIECE_FRAMES):
-            self._feed(x[s : s + _PIECE_FRAMES], y[s : s + _PIECE_FRAMES])
-
-    def _feed(self, x: np.ndarray, y: np.ndarray) -> None:
-        ch, hop, nfft = self.channels, self.hop, self.nfft
-        # channel-major (rows: the raw's channels, then the pre-treat's): frames are contiguous reads
-        c0 = self._carry.shape[1]
-        buf = np.empty((2 * ch, c0 + x.shape[0]), dtype=np.float32)
-        buf[:, :c0] = self._carry
-        buf[:ch, c0:] = x.T
-        buf[ch:, c0:] = y.T
-        # buf starts at frame _next's first sample
-        avail = 0 if buf.shape[1] < nfft else 1 + (buf.shape[1] - nfft) // hop
-        avail = min(avail, self.nfr - self._next)
-        if avail > 0:
-            views = [sliding_window_view(buf[i], nfft)[::hop][:avail] for i in range(2 * ch)]
-            for s in range(0, avail, self.chunk_frames):
-                self._frames(views, s, min(avail, s + self.chunk_frames))
-        self._next += max(avail, 0)
-        self._carry = buf[:, max(avail, 0) * hop :].copy()
-
-    def _frames(self, views, s: int, e: int) -> None:
+    def _process(self, views, s: int, e: int) -> None:
         ch, nb, starts = self.channels, self.nb, self.starts
         w = self._work[:, : e - s]
         for i, v in enumerate(views):

@@ -18,9 +18,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
 
 from ..analysis._iir import periodic_hann, rfft
+from .framing import FramedPass
 from .model import TonalChange
 
 __all__ = [
@@ -100,11 +100,7 @@ def cross_spectra(x: np.ndarray, y: np.ndarray, rate: int, *, y_gain: tuple[np.n
     return acc.result()
 
 
-#: Frames handled per step by the streaming passes (a copy of this much of both renders is made).
-_PIECE_FRAMES = 1 << 18
-
-
-class CrossSpectraPass:
+class CrossSpectraPass(FramedPass):
     """:func:`cross_spectra` fed in consecutive aligned blocks of any size (the samples between blocks
     are carried), for a pair of ``total_frames`` frames: the same segments, the same sums."""
 
@@ -114,38 +110,14 @@ class CrossSpectraPass:
         self.nperseg = nperseg = _nperseg(rate, total_frames)
         self.hop = nperseg if total_frames // nperseg >= 64 else nperseg // 2  # plenty of segments: no overlap
         self.nseg = 1 + (total_frames - nperseg) // self.hop
+        super().__init__(channels, nperseg, self.hop, self.nseg, chunk_segments)
         self.y_gain, self.stereo = y_gain, stereo
         self.win = periodic_hann(nperseg).astype(np.float32)
         nbins = nperseg // 2 + 1
         self.acc = {k: np.zeros(nbins) for k in ("sxx", "syy", "x_ll", "x_rr", "y_ll", "y_rr")}
         self.cacc = {k: np.zeros(nbins, dtype=complex) for k in ("sxy", "x_lr", "y_lr")}
-        self._carry = np.zeros((2 * channels, 0), dtype=np.float32)  # samples from segment _next on
-        self._next = 0
 
-    def feed(self, x: np.ndarray, y: np.ndarray) -> None:
-        """Add the next aligned blocks (same shape, ``(frames, channels)``), a piece at a time (a whole
-        file in memory is not copied)."""
-        for s in range(0, x.shape[0], _PIECE_FRAMES):
-            self._feed(x[s : s + _PIECE_FRAMES], y[s : s + _PIECE_FRAMES])
-
-    def _feed(self, x: np.ndarray, y: np.ndarray) -> None:
-        ch, hop, n = self.channels, self.hop, self.nperseg
-        # channel-major (rows: the raw's channels, then the pre-treat's): frames are contiguous reads
-        c0 = self._carry.shape[1]
-        buf = np.empty((2 * ch, c0 + x.shape[0]), dtype=np.float32)
-        buf[:, :c0] = self._carry
-        buf[:ch, c0:] = x.T
-        buf[ch:, c0:] = y.T
-        avail = 0 if buf.shape[1] < n else 1 + (buf.shape[1] - n) // hop
-        avail = max(0, min(avail, self.nseg - self._next))
-        if avail:
-            views = [sliding_window_view(buf[i], n)[::hop][:avail] for i in range(2 * ch)]
-            for s in range(0, avail, self.chunk):
-                self._segments(views, s, min(avail, s + self.chunk))
-        self._next += avail
-        self._carry = buf[:, avail * hop :].copy()
-
-    def _segments(self, views, s: int, e: int) -> None:
+    def _process(self, views, s: int, e: int) -> None:
         ch, win, acc, cacc = self.channels, self.win, self.acc, self.cacc
         spx, spy = [], []
         wy = win
