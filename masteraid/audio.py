@@ -217,21 +217,35 @@ class FileSource:
     def __init__(self, path: PathLike):
         self.info = probe(path)
 
-    def blocks(self, block_frames: int = DEFAULT_BLOCK_FRAMES) -> Iterator[np.ndarray]:
+    def blocks(self, block_frames: int = DEFAULT_BLOCK_FRAMES, *, start: int = 0, stop: int | None = None,
+               dtype: str = "float64") -> Iterator[np.ndarray]:
+        """Consecutive blocks of frames ``start .. stop`` (default: the whole stream), ``block_frames``
+        at a time (the last one shorter)."""
         if block_frames < 1:
             raise ValueError("block_frames must be positive")
+        stop = self.info.frames if stop is None else min(int(stop), self.info.frames)
+        want = max(0, stop - int(start))
         total = 0
         try:
             with sf.SoundFile(self.info.path) as f:
-                while True:
-                    block = f.read(block_frames, dtype="float64", always_2d=True)
-                    if block.shape[0] == 0:
-                        break
+                if start:
+                    f.seek(int(start))
+                while total < want:
+                    k = min(block_frames, want - total)
+                    block = f.read(k, dtype=dtype, always_2d=True)
                     total += block.shape[0]
+                    if block.shape[0] < k:  # the stream ended before the header says: truncated
+                        break
                     yield block
         except sf.LibsndfileError as exc:
             raise self._corrupt(total, exc) from None
-        self._check_complete(total)
+        if total < want:
+            self._truncated(int(start) + total)
+
+    def read_range(self, start: int, stop: int, dtype: str = "float32") -> np.ndarray:
+        """Frames ``start .. stop`` (within the stream) as one ``(frames, channels)`` array."""
+        parts = list(self.blocks(max(1, stop - start), start=start, stop=stop, dtype=dtype))
+        return parts[0] if len(parts) == 1 else np.zeros((0, self.info.channels), dtype=dtype)
 
     def read_all(self) -> np.ndarray:
         """The whole stream as float32 ``(frames, channels)``, decoded straight into one array."""
@@ -253,10 +267,13 @@ class FileSource:
 
     def _check_complete(self, total: int) -> None:
         if total < self.info.frames:
-            raise AudioFileError(
-                f"{self.info.name}: the file is truncated: the header says {self.info.frames} frames, "
-                f"only {total} could be read — render it again"
-            )
+            self._truncated(total)
+
+    def _truncated(self, total: int) -> None:
+        raise AudioFileError(
+            f"{self.info.name}: the file is truncated: the header says {self.info.frames} frames, "
+            f"only {total} could be read — render it again"
+        )
 
     def __repr__(self) -> str:
         return f"FileSource({self.info.path!r})"

@@ -207,3 +207,15 @@ def test_write_flac_compression_level(tmp_path):
     small = audio.write(tmp_path / "small.flac", x, 48000, subtype="PCM_16", compression_level=1.0)
     assert small.stat().st_size < fast.stat().st_size
     np.testing.assert_array_equal(sf.read(small)[0], sf.read(fast)[0])
+
+
+def test_blocks_over_a_frame_range_and_read_range(tmp_path):
+    x = np.random.default_rng(4).standard_normal((10000, 2)) * 0.1
+    path = audio.write(tmp_path / "r.wav", x, 48000, subtype="FLOAT")
+    src = audio.FileSource(path)
+    ref = sf.read(path, dtype="float32", always_2d=True)[0]
+    got = np.concatenate(list(src.blocks(777, start=1234, stop=8000, dtype="float32")))
+    np.testing.assert_array_equal(got, ref[1234:8000])
+    assert [b.shape[0] for b in src.blocks(3000, start=9000)] == [1000]  # stop defaults to the end
+    np.testing.assert_array_equal(src.read_range(10, 20), ref[10:20])
+    assert src.read_range(50, 50).shape == (0, 2)

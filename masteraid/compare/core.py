@@ -34,12 +34,11 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Callable, Iterator
 
 import numpy as np
-import soundfile as sf
 
 
 from .._blas import single_threaded_blas
 from ..audio import AudioInfo, FileSource, open_source
-from ..errors import AudioFileError, MismatchError
+from ..errors import MismatchError
 from ..findings import Finding, rank
 from .align import align, aligned_slices
 from .dynamics import FrameGroupsPass, dynamics_change, gain_restoring, project, residual_db
@@ -161,10 +160,7 @@ class _FileWindow:
         self.src, self.channels, self.frames = src, channels, src.info.frames
 
     def read(self, a: int, b: int) -> np.ndarray:
-        with sf.SoundFile(self.src.info.path) as f:
-            f.seek(a)
-            part = f.read(b - a, dtype="float32", always_2d=True)
-        return _upmix(part, self.channels)
+        return _upmix(self.src.read_range(a, b), self.channels)
 
 
 def _upmix(block: np.ndarray, channels: int) -> np.ndarray:
@@ -183,24 +179,12 @@ class _FilePair:
         self.raw_frames, self.pre_frames, self.channels = src_r.info.frames, src_p.info.frames, ch
 
     def blocks(self, rs: slice, ps: slice, invert: bool) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-        n, ch = rs.stop - rs.start, self.channels
-        try:
-            with sf.SoundFile(self.raw.src.info.path) as fr, sf.SoundFile(self.pre.src.info.path) as fp:
-                fr.seek(rs.start)
-                fp.seek(ps.start)
-                done = 0
-                while done < n:
-                    k = min(self.BLOCK_FRAMES, n - done)
-                    xb = _upmix(fr.read(k, dtype="float32", always_2d=True), ch)
-                    yb = _upmix(fp.read(k, dtype="float32", always_2d=True), ch)
-                    if xb.shape[0] < k or yb.shape[0] < k:
-                        raise AudioFileError(f"{self.raw.src.info.name} / {self.pre.src.info.name}: a file ended "
-                                             "before its header says — render it again")
-                    yield xb, (-yb if invert else yb)
-                    done += k
-        except sf.LibsndfileError as exc:
-            raise AudioFileError(f"{self.raw.src.info.name} / {self.pre.src.info.name}: the file is corrupt "
-                                 f"({exc}) — render it again") from None
+        ch, size = self.channels, self.BLOCK_FRAMES
+        raw = self.raw.src.blocks(size, start=rs.start, stop=rs.stop, dtype="float32")
+        pre = self.pre.src.blocks(size, start=ps.start, stop=ps.stop, dtype="float32")
+        for xb, yb in zip(raw, pre):  # same lengths: the slices cover the same number of frames
+            yb = _upmix(yb, ch)
+            yield _upmix(xb, ch), (-yb if invert else yb)
 
 
 def _delta(a: float, b: float) -> MetricDelta:
