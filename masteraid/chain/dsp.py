@@ -21,7 +21,7 @@ The recursive parts are vectorized exactly:
 
 ``scipy.signal`` is not imported (it costs 0.5-2 s of start-up): the biquads run through the compiled
 SOS loop that :mod:`masteraid.analysis._iir` loads on its own, and the true-peak interpolation is one
-``np.correlate`` per phase.
+matrix product per block.
 """
 
 from __future__ import annotations
@@ -234,15 +234,35 @@ def tp_interpolator(factor: int = OVERSAMPLE, taps: int = TP_TAPS, beta: float =
 
 _TP_H = tp_interpolator()
 _TP_TAPS = TP_TAPS
+#: Windows per row of the envelope's matrix product (measured fastest of 16-64).
+_TP_ROW = 32
+
+
+def _tp_band(h: np.ndarray, row: int) -> np.ndarray:
+    """Phases 1.. of ``h`` at every offset of a row of ``row`` windows, as one banded float32 matrix
+    ``(row + T - 1, (factor - 1) * row)``: a row of ``row + T - 1`` samples times it gives phase ``p`` of
+    window ``i`` at column ``(p - 1) * row + i`` (as the audit's meter, :mod:`masteraid.analysis.peaks`)."""
+    factor, taps = h.shape
+    band = np.zeros((row + taps - 1, (factor - 1) * row))
+    for p in range(1, factor):
+        for i in range(row):
+            band[i : i + taps, (p - 1) * row + i] = h[p]
+    return band.astype(np.float32)
+
+
+_TP_BAND32 = _tp_band(_TP_H, _TP_ROW)
 
 
 class TruePeakEnvelope:
     """Per-sample true-peak envelope: ``env[n]`` is the largest ``|x|`` of the ``OVERSAMPLE``-times
     oversampled signal (every channel) over ``[n - 1, n + 1)``.
 
-    BS.1770-4 Annex 2 estimates the true peak by 4x oversampling; this uses 8x (:func:`tp_interpolator`),
-    one ``np.correlate`` per phase and channel (no ``scipy.signal``). Output lags input by :attr:`latency` samples (half the interpolator); the stream is taken as
-    silent before its start.
+    BS.1770-4 Annex 2 estimates the true peak by 4x oversampling; this uses 8x (:func:`tp_interpolator`).
+    The interpolated phases are one float32 matrix product per block (windows taken :data:`_TP_ROW` at a
+    time against :func:`_tp_band`; no ``scipy.signal``), 2.5x faster than a float64 ``np.correlate`` per
+    phase and channel and within ~2e-7 of it relative to the peak (the envelope is cached as float32
+    anyway); phase 0, the samples themselves, is exact. Output lags input by :attr:`latency` samples
+    (half the interpolator); the stream is taken as silent before its start.
     """
 
     latency = _TP_TAPS // 2
@@ -255,17 +275,27 @@ class TruePeakEnvelope:
         b = block.shape[0]
         if b == 0:
             return np.zeros(0)
+        ch, hist, row = self._hist.shape[0], _TP_TAPS - 1, _TP_ROW
         xin = np.concatenate([self._hist, np.asarray(block, dtype=np.float64).T], axis=1)
         self._hist = xin[:, b:].copy()
-        seg = None  # seg[i]: max |x| over [t, t + 1) for t = i - latency (stream time)
-        for c in range(xin.shape[0]):
-            xc = xin[c]
-            for p in range(OVERSAMPLE):
-                if p == 0:
-                    y = np.abs(xc[_TP_TAPS // 2 - 1 : _TP_TAPS // 2 - 1 + b])
-                else:
-                    y = np.abs(np.correlate(xc, _TP_H[p], mode="valid"))
-                seg = y if seg is None else np.maximum(seg, y, out=seg)
+        # every channel in one float32 buffer of (rows + 1) * row samples each, so that the windows of all
+        # channels are one strided view (the row straddling two channels is computed and dropped)
+        rows = -(-b // row)
+        span = (rows + 1) * row
+        flat = np.zeros(ch * span + hist, dtype=np.float32)
+        flat[: ch * span].reshape(ch, span)[:, : b + hist] = xin
+        win = np.lib.stride_tricks.as_strided(flat, shape=(ch * (rows + 1), row + hist), strides=(row * 4, 4),
+                                              writeable=False)
+        y = win @ _TP_BAND32
+        np.abs(y, out=y)
+        w = y[:, :row]  # the largest phase of each window, in place
+        for p in range(1, OVERSAMPLE - 1):
+            np.maximum(w, y[:, p * row : (p + 1) * row], out=w)
+        w = w.reshape(ch, rows + 1, row)[:, :rows].reshape(ch, rows * row)[:, :b]
+        # seg[i]: max |x| over [t, t + 1) for t = i - latency (stream time); phase 0 is the sample itself
+        seg = np.abs(xin[:, _TP_TAPS // 2 - 1 : _TP_TAPS // 2 - 1 + b]).max(axis=0)
+        for c in range(ch):
+            np.maximum(seg, w[c], out=seg)
         prev = np.concatenate([[self._last], seg[:-1]])
         self._last = float(seg[-1])
         return np.maximum(prev, seg)
