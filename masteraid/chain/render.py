@@ -136,6 +136,54 @@ class _TruePeakOver(Exception):
         self.measured = measured
 
 
+# ----------------------------------------------------------------------------------- threads
+
+
+class _Stage:
+    """Runs ``fn(*item)`` for each queued item, in order, on one worker thread, so a pass's stages overlap
+    on two cores (the heavy steps, biquads, matrix products and file I/O, release the GIL). At most
+    ``depth`` items wait. An error in ``fn`` is re-raised by the next :meth:`put` or by :meth:`close`;
+    the items after it are dropped."""
+
+    def __init__(self, fn: Callable, name: str, depth: int = 3):
+        import queue
+        import threading
+
+        self._queue: "queue.Queue" = queue.Queue(maxsize=depth)
+        self._error: BaseException | None = None
+
+        def work():
+            while True:
+                item = self._queue.get()
+                if item is None:
+                    return
+                if self._error is None:
+                    try:
+                        fn(*item)
+                    except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread
+                        self._error = exc
+
+        self._thread = threading.Thread(target=work, name=name, daemon=True)
+        self._thread.start()
+
+    def put(self, *item) -> None:
+        if self._error is not None:
+            raise self._error
+        self._queue.put(item)
+
+    def stop(self) -> None:
+        """Let the worker finish the queued items and end (raises nothing; for ``finally``)."""
+        if self._thread.is_alive():
+            self._queue.put(None)
+            self._thread.join()
+
+    def close(self) -> None:
+        """Wait for the queued items; re-raise the worker's error, if any."""
+        self.stop()
+        if self._error is not None:
+            raise self._error
+
+
 # ------------------------------------------------------------------------- true-peak checking
 
 
@@ -336,13 +384,17 @@ class _PreLimiter:
 def _pre_pass(src, spec: ChainSpec, x_store, env_store, p_store, block_frames: int, progress: Progress | None,
               *, precise: bool = True, summary: _Summary | None = None) -> float:
     """Fill the cache with the pre-limiter signal, its true-peak envelope and its K-weighted power
-    (BS.1770-4, channels weighted and summed); return its integrated loudness."""
+    (BS.1770-4, channels weighted and summed); return its integrated loudness.
+
+    Three threads: this one decodes and runs the chain (gain, EQ, compressor); one worker stores the
+    signal and its K-weighted power, another its envelope. Each stage sees the blocks in order, so the
+    result is the same as one thread's. ``p_store`` may be ``None`` (probe rounds: only the summary
+    needs the power)."""
     info = src.info
     rate, ch, frames = info.sample_rate_hz, info.channels, info.frames
     pre = _PreLimiter(spec, rate, ch)
     tp = TruePeakEnvelope(ch) if precise else SamplePeakEnvelope(ch)
     meter = LoudnessAccumulator(rate, ch)
-    pos = 0
     env_pos = -tp.latency
 
     def put_env(e):
@@ -352,21 +404,38 @@ def _pre_pass(src, spec: ChainSpec, x_store, env_store, p_store, block_frames: i
             env_store[lo:hi] = e[lo - env_pos : hi - env_pos]
         env_pos += e.shape[0]
 
-    for block in src.blocks(block_frames):
-        y = pre.process(block)
-        n = min(y.shape[0], frames - pos)
-        x_store[pos : pos + n] = y[:n]
-        pw = meter.weighted_power(y)[:n]
-        p_store[pos : pos + n] = pw
+    def store(pos, y):
+        x_store[pos : pos + y.shape[0]] = y
+        pw = meter.weighted_power(y)
+        if p_store is not None:
+            p_store[pos : pos + y.shape[0]] = pw
         if summary is not None:
             summary.add_power(pw)
-        pos += n
+
+    def envelope(y):
         put_env(tp.process(y))
-        if progress is not None:
-            progress("processing", pos / frames)
-    if pos < frames:  # pragma: no cover - sources guarantee their frame count
-        raise ConfigError(f"{info.name}: read {pos} frames, expected {frames}")
-    put_env(tp.process(np.zeros((tp.latency, ch))))
+
+    stores = _Stage(store, "masteraid-render-store")
+    envelopes = _Stage(envelope, "masteraid-render-envelope")
+    try:
+        pos = 0
+        for block in src.blocks(block_frames):
+            y = pre.process(block)
+            n = min(y.shape[0], frames - pos)
+            y = y[:n]
+            stores.put(pos, y)
+            envelopes.put(y)
+            pos += n
+            if progress is not None:
+                progress("processing", pos / frames)
+        if pos < frames:  # pragma: no cover - sources guarantee their frame count
+            raise ConfigError(f"{info.name}: read {pos} frames, expected {frames}")
+        envelopes.put(np.zeros((tp.latency, ch)))
+        stores.close()
+        envelopes.close()
+    finally:
+        stores.stop()
+        envelopes.stop()
     if summary is not None:
         summary.finish_power()
         _fill_summary_env(summary, env_store, block_frames)
@@ -374,8 +443,33 @@ def _pre_pass(src, spec: ChainSpec, x_store, env_store, p_store, block_frames: i
 
 
 def _limiter_pass(x_store, env_store, rate: int, lim: LimiterSpec, drive_db: float, margin_db: float,
-                  block_frames: int, sink: Callable[[np.ndarray, np.ndarray], None]) -> None:
-    """Run the limiter over the cache; ``sink(y, attenuation_db)`` gets the aligned output blocks."""
+                  block_frames: int, sink: Callable[[np.ndarray, np.ndarray], None], att_store=None) -> None:
+    """Run the limiter over the cache; ``sink(y, attenuation_db)`` gets the aligned output blocks, in order,
+    on a worker thread (measuring and writing overlap with limiting the next block). ``att_store``: the
+    attenuation per output sample at this drive and margin, kept by :func:`_predict_loudness`."""
+    sinks = _Stage(sink, "masteraid-render-sink")
+    try:
+        if att_store is not None:
+            _apply_attenuation(x_store, att_store, drive_db, block_frames, sinks)
+        else:
+            _limit_blocks(x_store, env_store, rate, lim, drive_db, margin_db, block_frames, sinks)
+        sinks.close()
+    finally:
+        sinks.stop()
+
+
+def _apply_attenuation(x_store, att_store, drive_db: float, block_frames: int, sinks: _Stage) -> None:
+    frames = x_store.shape[0]
+    drive = 10.0 ** (drive_db / 20.0)
+    for o in range(0, frames, block_frames):
+        e = min(o + block_frames, frames)
+        att = np.asarray(att_store[o:e], dtype=np.float64)
+        xb = np.asarray(x_store[o:e], dtype=np.float64)
+        sinks.put((xb * drive) * (10.0 ** (-att / 20.0))[:, None], att)
+
+
+def _limit_blocks(x_store, env_store, rate: int, lim: LimiterSpec, drive_db: float, margin_db: float,
+                  block_frames: int, sinks: _Stage) -> None:
     frames, ch = x_store.shape
     L = max(1, int(round(lim.lookahead_ms * rate / 1000.0)))
     gain = LimiterGain(lim.ceiling_dbtp - margin_db, L, lim.release_ms, rate)
@@ -395,7 +489,7 @@ def _limiter_pass(x_store, env_store, rate: int, lim: LimiterSpec, drive_db: flo
         # input index s+i is output index s+i-(L-1): keep output indices 0 .. frames-1
         lo = max(0, (L - 1) - s)
         if lo < y.shape[0]:
-            sink(y[lo:], att[lo:])
+            sinks.put(y[lo:], att[lo:])
 
 
 # ------------------------------------------------------------------------------------- public
@@ -474,10 +568,13 @@ def render_chain(
         x_store = DiskArray(os.path.join(tmpdir, "pre.f32"), (frames, ch))
         env_store = DiskArray(os.path.join(tmpdir, "env.f32"), (frames,))
         p_store = DiskArray(os.path.join(tmpdir, "kpow.f32"), (frames,))
+        att_store = DiskArray(os.path.join(tmpdir, "att.f32"), (frames,))
     else:
         x_store = np.zeros((frames, ch))
         env_store = np.zeros(frames)
         p_store = np.zeros(frames)
+        att_store = np.zeros(frames)
+    att_key: list = [None]  # (drive_db, margin_db) of the attenuation in att_store
     summary = _Summary(frames, rate)
     # One BLAS thread: the audit's true-peak check (matrix products) runs on a worker thread next to the
     # render; OpenBLAS splitting its small products over both cores, spinning while they wait, made that
@@ -488,8 +585,8 @@ def render_chain(
         rounds = tone_passes if tonal_reference is not None and match_loudness else 0
         # probe renders (tone rounds) use a cheap sample-peak envelope; the last pre-pass is precise
         precise = rounds == 0
-        pre_lufs = _pre_pass(src, spec, x_store, env_store, p_store, block_frames, progress, precise=precise,
-                             summary=summary)
+        pre_lufs = _pre_pass(src, spec, x_store, env_store, p_store if precise else None, block_frames, progress,
+                             precise=precise, summary=summary)
         lim = spec.limiter
         probe_drive = None
         for r in range(rounds):
@@ -499,8 +596,8 @@ def render_chain(
                                                 margin_db, block_frames, progress)
             precise = r == rounds - 1 or new_spec is spec
             spec = new_spec
-            pre_lufs = _pre_pass(src, spec, x_store, env_store, p_store, block_frames, progress, precise=precise,
-                                 summary=summary)
+            pre_lufs = _pre_pass(src, spec, x_store, env_store, p_store if precise else None, block_frames,
+                                 progress, precise=precise, summary=summary)
             if precise:
                 break
         if not precise:
@@ -508,7 +605,10 @@ def render_chain(
                                  summary=summary)
 
         def predict_exact(drive_db: float, margin: float) -> float:
-            return _predict_loudness(env_store, p_store, rate, lim, drive_db, margin, block_frames)
+            att_key[0] = None
+            v = _predict_loudness(env_store, p_store, rate, lim, drive_db, margin, block_frames, att_store)
+            att_key[0] = (drive_db, margin)
+            return v
 
         def predict_fast(drive_db: float, margin: float) -> float:
             return _predict_fast(summary, lim, drive_db, margin)
@@ -543,7 +643,9 @@ def render_chain(
                         iterations += iters
             try:
                 final_passes += 1
-                result = _final_pass(x_store, env_store, info, spec, drive, margin, out_path, subtype, block_frames, iterations, tolerance_lu)
+                cached = att_store if att_key[0] == (drive, margin) else None
+                result = _final_pass(x_store, env_store, info, spec, drive, margin, out_path, subtype, block_frames,
+                                     iterations, tolerance_lu, cached)
                 result = replace(result, final_passes=final_passes)
             except _TruePeakOver as over:
                 excess = over.measured - lim.ceiling_dbtp
@@ -565,10 +667,10 @@ def render_chain(
         )
     finally:
         blas.close()
-        for store in (x_store, env_store, p_store):
+        for store in (x_store, env_store, p_store, att_store):
             if isinstance(store, DiskArray):
                 store.close()
-        del x_store, env_store, p_store
+        del x_store, env_store, p_store, att_store
         if tmpdir is not None:
             shutil.rmtree(tmpdir, ignore_errors=True)
 
@@ -627,32 +729,45 @@ def _refit_tone(x_store, env_store, summary: _Summary, rate, spec: ChainSpec, pr
 
 
 def _predict_loudness(env_store, p_store, rate: int, lim: LimiterSpec, drive_db: float, margin_db: float,
-                      block_frames: int) -> float:
+                      block_frames: int, att_store=None) -> float:
     """Integrated loudness the limiter would give, from the cached envelope and K-weighted power.
 
     Takes K(g x) = g K(x): the limiter's gain varies slowly against the K-filter's response, so the
     output's K-weighted power is ``g^2`` times the input's. Only the (mono) gain is computed; the
-    final pass measures the real output exactly.
+    final pass measures the real output exactly. With ``att_store`` (``frames`` values), the attenuation
+    (dB) of every output sample is kept there: a final pass at the same drive and margin reads it instead
+    of running the gain law again.
     """
     frames = p_store.shape[0]
     L = max(1, int(round(lim.lookahead_ms * rate / 1000.0)))
     gain = LimiterGain(lim.ceiling_dbtp - margin_db, L, lim.release_ms, rate)
     drive = 10.0 ** (drive_db / 20.0)
     acc = PowerAccumulator(rate)
-    total = frames + L - 1
-    for s in range(0, total, block_frames):
-        e = min(s + block_frames, total)
-        envb = np.zeros(e - s)
-        if s < frames:
-            k = min(e, frames) - s
-            envb[:k] = env_store[s : s + k]
-        att = gain.attenuation_db(envb * drive)
-        lo = max(0, (L - 1) - s)  # input index s+i is output index s+i-(L-1)
-        o0 = s + lo - (L - 1)
-        o1 = min(e - (L - 1), frames)
-        if o1 > o0:
-            g2 = 10.0 ** (-att[lo : lo + (o1 - o0)] / 10.0)
-            acc.feed(g2 * p_store[o0:o1] * (drive * drive))
+
+    def take(o0: int, att: np.ndarray) -> None:
+        o1 = o0 + att.shape[0]
+        if att_store is not None:
+            att_store[o0:o1] = att
+        acc.feed(10.0 ** (-att / 10.0) * p_store[o0:o1] * (drive * drive))
+
+    takes = _Stage(take, "masteraid-render-predict")
+    try:
+        total = frames + L - 1
+        for s in range(0, total, block_frames):
+            e = min(s + block_frames, total)
+            envb = np.zeros(e - s)
+            if s < frames:
+                k = min(e, frames) - s
+                envb[:k] = env_store[s : s + k]
+            att = gain.attenuation_db(envb * drive)
+            lo = max(0, (L - 1) - s)  # input index s+i is output index s+i-(L-1)
+            o0 = s + lo - (L - 1)
+            o1 = min(e - (L - 1), frames)
+            if o1 > o0:
+                takes.put(o0, att[lo : lo + (o1 - o0)])
+        takes.close()
+    finally:
+        takes.stop()
     return acc.result()
 
 
@@ -688,7 +803,8 @@ def _find_drive(measure, target: float, pre_lufs: float, margin: float, tol: flo
     return best[0], len(hist)
 
 
-def _final_pass(x_store, env_store, info, spec, drive, margin, out_path, subtype, block_frames, iterations, tol) -> RenderResult:
+def _final_pass(x_store, env_store, info, spec, drive, margin, out_path, subtype, block_frames, iterations, tol,
+                att_store=None) -> RenderResult:
     rate, ch = info.sample_rate_hz, info.channels
     lim = spec.limiter
     meter = LoudnessAccumulator(rate, ch)
@@ -709,7 +825,7 @@ def _final_pass(x_store, env_store, info, spec, drive, margin, out_path, subtype
             measure(y, att)
             emit(y)
 
-        _limiter_pass(x_store, env_store, rate, lim, drive, margin, block_frames, sink)
+        _limiter_pass(x_store, env_store, rate, lim, drive, margin, block_frames, sink, att_store)
         peak = tpm.result()
         if peak > lim.ceiling_dbtp:
             raise _TruePeakOver(peak)  # AudioWriter removes its temporary file: nothing is committed
