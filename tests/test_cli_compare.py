@@ -34,7 +34,7 @@ def test_compare_json(pair, capsys):
     assert doc["alignment"] == {**doc["alignment"], "latency_samples": 200, "polarity_inverted": False}
     assert doc["loudness"]["delta_lu"] > 8
     assert len(doc["tonal"]["bands_hz"]) == len(doc["tonal"]["change_db"]) == len(doc["tonal"]["confidence"]) == 28
-    assert doc["dynamics"]["gain_reduction_db"]["p95"] > 1
+    assert doc["dynamics"]["gain_reduction_db"]["p95"] > 0.5  # 12 dB into a hard clipper: the loudest frames lose level
     assert doc["distortion"]["clipped_samples_added"] > 0
     assert "side_to_mid_delta_db" in doc["stereo"]
     assert [e["name"] for e in doc["match"]["entries"]] == ["raw", "pretreat"]

@@ -76,6 +76,24 @@ def rfft(a: np.ndarray, n: int | None = None, axis: int = -1) -> np.ndarray:
     return scipy.fft.rfft(a, axis=axis)
 
 
+def irfft(a: np.ndarray, n: int, axis: int = -1) -> np.ndarray:
+    """``scipy.fft.irfft(a, n, axis)`` (pocketfft, complex64 gives float32), without importing ``scipy.fft``."""
+    a = np.asarray(a)
+    if _POCKETFFT is not None:
+        want = n // 2 + 1
+        if a.shape[axis] != want:  # crop or zero-pad the bins as scipy does
+            if a.shape[axis] > want:
+                a = np.take(a, np.arange(want), axis=axis)
+            else:
+                pad = [(0, 0)] * a.ndim
+                pad[axis] = (0, want - a.shape[axis])
+                a = np.pad(a, pad)
+        return _POCKETFFT.c2r(a, axes=[axis % a.ndim], lastsize=n, forward=False, inorm=2, out=None, nthreads=1)
+    import scipy.fft
+
+    return scipy.fft.irfft(a, n=n, axis=axis)
+
+
 def sosfilt_rows(sos: np.ndarray, x: np.ndarray, zi: np.ndarray) -> np.ndarray:
     """Filter each row of ``x`` through ``sos`` with state ``zi``, **in place**; returns ``x``.
 

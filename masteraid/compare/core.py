@@ -15,7 +15,9 @@ Stages (each a plain function on arrays, in the modules next to this one):
    gain-reduction trace with the filter that pass estimates itself; the width per band;
 5. :func:`~masteraid.compare.spectral.cross_spectra` (Welch, ~3 Hz resolution) with that gain reduction
    undone: the transfer function, coherence and tonal change per 1/3 octave, not biased by compression;
-6. the gain trace again through that filter (per band, no new FFT), transient reduction, residual;
+6. the raw filtered in the time domain by that transfer function (:mod:`~masteraid.compare.linear`) and
+   a second 10 ms STFT pass: the final gain trace, transient reduction and residual, to which a static
+   EQ no longer leaks;
 7. findings, ranked (including the streaming-normalization findings of :mod:`masteraid.match`).
 
 Dependency direction: ``compare`` uses ``match`` (which only knows :class:`Measurements`), never the
@@ -41,7 +43,8 @@ from ..audio import AudioInfo, FileSource, open_source
 from ..errors import MismatchError
 from ..findings import Finding, rank
 from .align import align, aligned_slices
-from .dynamics import FrameGroupsPass, dynamics_change, gain_restoring, project, residual_db
+from .dynamics import FrameGroupsPass, dynamics_change, gain_restoring, project, residual_db, restored_transfer
+from .linear import FirStream, linear_filter
 from .model import Comparison, Distortion, LevelsComparison, MetricDelta, StereoChange
 from .spectral import CrossSpectraPass, band_side_to_mid_db, tonal_change
 
@@ -350,27 +353,29 @@ def _compare_pair(pair, rate: int, notes: list[Finding], step: Progress):
         frame_pass = FrameGroupsPass(rate, channels, overlap, store_dir=store_dir)
         if store_dir is not None:
             cleanup.callback(frame_pass.data.close)
-        return _frames_and_spectra(pair, frame_pass, rs, ps, al, rate, channels, overlap, notes, step)
+        return _frames_and_spectra(pair, frame_pass, rs, ps, al, rate, channels, overlap, notes, step, store_dir)
 
 
 def _frames_and_spectra(pair, frame_pass, rs: slice, ps: slice, al, rate: int, channels: int, overlap: int,
-                        notes: list[Finding], step: Progress):
+                        notes: list[Finding], step: Progress, store_dir: str | None = None):
     """The frame pass, the gain trace, the spectra, the tonal and width changes, the final gain trace."""
     for xb, yb in pair.blocks(rs, ps, al.polarity_inverted):
         frame_pass.feed(xb, yb)
     fg = frame_pass.result()
-    dyn = dynamics_change(project(fg), rate, trace_start_s=rs.start / rate)
+    first = project(fg)
+    width_spectra = fg.stereo
+    frame_pass.data = fg = None  # the first pass's frame sums are done with (the final pass has its own)
     step("gain trace", 0.5)
     # 2. Welch cross-spectra with that gain reduction undone: the linear part (EQ, static gain) is not
     #    biased by the compressor (otherwise the frequencies that trigger it read as cut, the others as
     #    boosted). The width comes from the frame pass, on the renders as they are.
     step("spectra", 0.0)
-    spectra = CrossSpectraPass(rate, channels, overlap, y_gain=gain_restoring(dyn, rate, overlap), stereo=False)
+    spectra = CrossSpectraPass(rate, channels, overlap, y_gain=gain_restoring(first, rate, overlap), stereo=False)
     for xb, yb in pair.blocks(rs, ps, al.polarity_inverted):
         spectra.feed(xb, yb)
     cs = spectra.result()
     tonal = tonal_change(cs, rate)
-    sm_raw, sm_pre, corr_raw, corr_pre = band_side_to_mid_db(fg.stereo if fg.stereo is not None else cs)
+    sm_raw, sm_pre, corr_raw, corr_pre = band_side_to_mid_db(width_spectra if width_spectra is not None else cs)
     stereo = StereoChange(
         side_to_mid_delta_db=_sub(sm_raw["all"], sm_pre["all"]),
         band_side_to_mid_delta_db={k: _sub(sm_raw[k], sm_pre[k]) for k in ("low", "mid", "high")},
@@ -383,8 +388,28 @@ def _frames_and_spectra(pair, frame_pass, rs: slice, ps: slice, al, rate: int, c
         pretreat_band_side_to_mid_db={k: sm_pre[k] for k in ("low", "mid", "high")},
     )
     step("spectra", 1.0)
-    # 3. the gain trace again, through the fine, gain-corrected filter (no new FFT pass)
-    st = project(fg, cs)
+    # 3. the gain trace again, on the raw filtered in the time domain by the fine, gain-corrected linear
+    #    part (applying it per STFT bin instead leaks EQ into the gains and the residual)
+    final_pass = FrameGroupsPass(rate, channels, overlap, store_dir=store_dir, store_name="filtered.f32")
+    fir = FirStream(linear_filter(cs, rate), channels)
+    late = np.zeros((0, channels), dtype=np.float32)  # the pre-treat, held back as long as the filter lags
+    for xb, yb in pair.blocks(rs, ps, al.polarity_inverted):
+        xf = fir.process(xb)
+        late = np.concatenate([late, yb])
+        final_pass.feed(xf, late[: xf.shape[0]])
+        late = late[xf.shape[0] :]
+    xf = fir.flush()
+    final_pass.feed(xf, late[: xf.shape[0]])
+    try:
+        fg = final_pass.result()
+        st = project(fg, unity=True)
+        # what is left of the linear part, per group, with the gain reduction this pass reads undone
+        for _ in range(1):
+            dyn = dynamics_change(st, rate, trace_start_s=rs.start / rate)
+            st = project(fg, restored_transfer(fg, dyn))
+    finally:
+        if store_dir is not None:
+            final_pass.data.close()
     dyn = dynamics_change(st, rate, trace_start_s=rs.start / rate)
     step("gain trace", 1.0)
     return al, tonal, dyn, stereo, residual_db(st), overlap / rate, notes

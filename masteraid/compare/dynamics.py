@@ -30,13 +30,16 @@ from .framing import FramedPass
 from .model import DynamicsChange, GainReductionSummary
 from .spectral import SPLIT_BANDS_HZ, CrossSpectra, transfer_on_grid
 
-__all__ = ["FrameStats", "FrameGroups", "FrameGroupsPass", "frame_groups", "project", "frame_stats", "dynamics_change", "residual_db", "gain_restoring", "IDLE_PERCENTILE",
+__all__ = ["FrameStats", "FrameGroups", "FrameGroupsPass", "frame_groups", "project", "frame_stats", "dynamics_change", "residual_db", "gain_restoring", "restored_transfer", "IDLE_PERCENTILE",
            "VALID_RANGE_DB"]
 
 #: Percentile of the frame gains taken as "no gain reduction".
 IDLE_PERCENTILE = 95.0
 #: Frames more than this far below the loudest frame (of the band) are left out (too quiet to tell).
 VALID_RANGE_DB = 50.0
+#: Gain reduction the first pass reads up to this (dB) is not undone: a low EQ's leak into that pass
+#: stays under it in the mid band, and a constant offset of the restoring gain does not bias the estimate.
+RESTORE_DEAD_ZONE_DB = 0.5
 #: An onset: the raw band level rises by at least this much over the previous 50 ms.
 ONSET_RISE_DB = 6.0
 
@@ -127,7 +130,7 @@ class FrameGroupsPass(FramedPass):
     file there instead of memory."""
 
     def __init__(self, rate: int, channels: int, total_frames: int, *, chunk_frames: int = 128,
-                 store_dir: str | None = None):
+                 store_dir: str | None = None, store_name: str = "frames.f32"):
         self.rate, self.channels, self.chunk_frames = int(rate), int(channels), int(chunk_frames)
         self.hop = max(1, int(round(0.01 * rate)))
         self.nfft = nfft = 2 * self.hop
@@ -141,7 +144,7 @@ class FrameGroupsPass(FramedPass):
         self.starts = np.flatnonzero(np.r_[True, np.diff(self.bin_group) != 0])  # groups: contiguous bins
         # per frame and group: |Y|^2, |X|^2, Re and Im of conj(X) Y (in memory, or in a file for long pairs)
         shape = (self.nfr, ng, 4)
-        self.data = (DiskArray(os.path.join(store_dir, "frames.f32"), shape) if store_dir is not None
+        self.data = (DiskArray(os.path.join(store_dir, store_name), shape) if store_dir is not None
                      else np.zeros(shape, dtype=np.float32))
         self.totals = np.zeros((ng, 4))
         self.stereo = channels >= 2
@@ -185,14 +188,20 @@ class FrameGroupsPass(FramedPass):
                            bin_group=self.bin_group, group_band=self.band, hop=self.hop, stereo=st)
 
 
-def project(fg: FrameGroups, cs: CrossSpectra | None = None) -> FrameStats:
+def project(fg: FrameGroups, cs: "CrossSpectra | tuple | None" = None, *, unity: bool = False) -> FrameStats:
     """Apply a transfer function per group: the per-frame band sums ``A``, ``B``, ``C``.
 
     With ``cs``, its (Welch, fine-resolution) transfer function; without, the one the frame pass itself
-    estimates per group (``sum conj(X) Y / sum |X|^2`` over all frames): cruder, but free.
+    estimates per group (``sum conj(X) Y / sum |X|^2`` over all frames): cruder, but free. With
+    ``unity``, none (the raw was filtered already: :mod:`masteraid.compare.linear`). ``cs`` may also be
+    per-group ``(|H|^2, Re H, Im H)`` arrays (:func:`restored_transfer`).
     """
     ng = fg.group_band.shape[0]
-    if cs is not None:
+    if unity:
+        h2, hre, him = np.ones(ng), np.ones(ng), np.zeros(ng)
+    elif isinstance(cs, tuple):
+        h2, hre, him = cs
+    elif cs is not None:
         h = transfer_on_grid(cs, fg.freqs_hz)
         cnt = np.bincount(fg.bin_group, minlength=ng).astype(float)
         h2 = np.bincount(fg.bin_group, weights=np.abs(h) ** 2, minlength=ng) / cnt
@@ -214,6 +223,30 @@ def project(fg: FrameGroups, cs: CrossSpectra | None = None) -> FrameStats:
         b[s : s + rows.shape[0]] = rows[:, :, 1] @ weights[1]
         c[s : s + rows.shape[0]] = rows[:, :, 2] @ weights[2] + rows[:, :, 3] @ weights[3]
     return FrameStats(a=np.asarray(a, float), b=np.asarray(b, float), c=np.asarray(c, float), hop=fg.hop)
+
+
+def restored_transfer(fg: FrameGroups, dc: DynamicsChange) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per-group transfer function with ``dc``'s gain reduction undone frame by frame:
+    ``sum_t conj(X) Y 10**(gr_t / 20) / sum_t |X|^2``, as ``(|H|^2, Re H, Im H)`` for :func:`project`.
+
+    Run on the pass over the raw already filtered by the fine linear estimate, it corrects what is
+    left of that estimate (its share of the first, cruder gain trace) with the cleaner trace."""
+    tr = np.asarray(dc.trace_db, dtype=float)
+    ng = fg.group_band.shape[0]
+    ok = np.isfinite(tr)
+    if tr.shape[0] != fg.frames or not ok.any():
+        return np.ones(ng), np.ones(ng), np.zeros(ng)
+    idx = np.arange(tr.shape[0])
+    r = 10.0 ** (np.interp(idx, idx[ok], tr[ok]) / 20.0)
+    num = np.zeros((ng, 2))
+    for s in range(0, fg.frames, _PROJECT_FRAMES):
+        rows = np.asarray(fg.data[s : s + _PROJECT_FRAMES], dtype=np.float64)
+        num += np.einsum("t,tgk->gk", r[s : s + rows.shape[0]], rows[:, :, 2:])
+    den = fg.totals[:, 1]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        hre = np.where(den > 0, num[:, 0] / den, 1.0)
+        him = np.where(den > 0, num[:, 1] / den, 0.0)
+    return hre**2 + him**2, hre, him
 
 
 def frame_stats(x: np.ndarray, y: np.ndarray, rate: int, cs: CrossSpectra) -> FrameStats:
@@ -284,17 +317,25 @@ def dynamics_change(st: FrameStats, rate: int, *, trace_start_s: float = 0.0) ->
     )
 
 
-def gain_restoring(dc: DynamicsChange, rate: int, frames: int) -> tuple[np.ndarray, np.ndarray]:
-    """``(positions, gains)`` that undo the broadband gain reduction of ``dc`` (for a second estimate of
-    the transfer function): ``10 ** (gr / 20)`` at each frame centre, frames too quiet to measure
-    taking their neighbours' value.
+def gain_restoring(st: FrameStats, rate: int, frames: int, *, band: str = "mid") -> tuple[np.ndarray, np.ndarray]:
+    """``(positions, gains)`` that undo the gain reduction ``st`` reads in one of :data:`BANDS` (for a
+    second estimate of the transfer function): ``10 ** (gr / 20)`` at each frame centre, frames too
+    quiet to measure taking their neighbours' value.
+
+    The mid band (150 Hz .. 5 kHz) by default: a broadband compressor shows there as well as anywhere,
+    while the first pass's per-bin filter reads a low EQ (whose response turns within one 50 Hz bin)
+    as level changes wherever the bass comes and goes; undoing those would bias the estimate they
+    feed, in a way no later pass can tell from compression. The first :data:`RESTORE_DEAD_ZONE_DB` of
+    each frame's reduction are not undone, for the same reason.
     """
-    tr = np.asarray(dc.trace_db, dtype=float)
-    hop = int(round(dc.trace_hop_s * rate))
-    centres = (np.arange(tr.shape[0]) + 1.0) * hop
-    ok = np.isfinite(tr)
-    if not ok.any():
+    g = _gain_db(st, BANDS.index(band))
+    fin = g[np.isfinite(g)]
+    hop = st.hop
+    centres = (np.arange(g.shape[0]) + 1.0) * hop
+    if not fin.size:
         return np.array([0.0, max(frames - 1, 1)]), np.ones(2)
+    tr = np.maximum(np.percentile(fin, IDLE_PERCENTILE) - g - RESTORE_DEAD_ZONE_DB, 0.0)
+    ok = np.isfinite(tr)
     return centres[ok], 10 ** (tr[ok] / 20)
 
 

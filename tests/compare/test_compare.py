@@ -151,3 +151,54 @@ def test_streamed_compare_equals_in_memory(tmp_path, raw, monkeypatch, case):
     assert streamed.distortion.residual_db == pytest.approx(held.distortion.residual_db, abs=1e-3)
     assert streamed.stereo.side_to_mid_delta_db == pytest.approx(held.stereo.side_to_mid_delta_db, abs=1e-3, nan_ok=True)
     assert [f.code for f in streamed.findings] == [f.code for f in held.findings]
+
+
+# ------------------------------------------------------------- static EQ: no leak into the dynamics
+
+
+def _lowshelf_79hz(x):
+    # the case that used to leak: a +3.4 dB low shelf turning within two 50 Hz STFT bins
+    b, a = shelf_ba(79.0, 3.4, RATE, "low")
+    return apply_ba(x, b, a)
+
+
+def _linear_phase_tilt(x):
+    """A linear-phase (symmetric FIR, 1201 taps, delay compensated) EQ: +3 dB below 80 Hz, +2 dB above 8 kHz."""
+    from scipy.signal import firwin2
+
+    h = firwin2(1201, [0, 60, 120, 3000, 8000, RATE / 2], 10 ** (np.array([3, 3, 0, 0, 2, 2]) / 20), fs=RATE)
+    y = np.stack([np.convolve(x[:, c], h)[600 : 600 + x.shape[0]] for c in range(x.shape[1])], axis=1)
+    return y
+
+
+@pytest.mark.parametrize("eq", [_lowshelf_79hz, _linear_phase_tilt], ids=["low_shelf_79hz", "linear_phase"])
+def test_static_eq_is_neither_gain_reduction_nor_distortion(raw, eq):
+    c = compare(ArraySource(raw, RATE), ArraySource(eq(raw), RATE))
+    assert c.dynamics.gain_reduction.p95_db < 0.1
+    assert c.dynamics.gain_reduction.max_db < 0.3
+    assert c.distortion.residual_db < -40
+    assert "gain_reduction" not in _codes(c) and "distortion" not in _codes(c)
+
+
+def _trace_error_db(c, own_gr):
+    """Spread (std, dB) of the compare's gain trace around the compressor's own reduction averaged over
+    each 20 ms frame. The offset is left out: the trace reads relative to the least-compressed 5 % of
+    frames, and this compressor never quite lets go."""
+    tr = c.dynamics.trace_db
+    hop = int(round(c.dynamics.trace_hop_s * RATE))
+    idx = np.arange(tr.shape[0])[:, None] * hop + np.arange(2 * hop)[None, :]
+    own = own_gr[idx].mean(axis=1)
+    ok = np.isfinite(tr)
+    assert ok.mean() > 0.9
+    return float(np.std(tr[ok] - own[ok]))
+
+
+def test_a_compressor_after_a_low_shelf_is_traced_as_well_as_alone(raw):
+    alone, gr_alone = compressor(raw, RATE, threshold_dbfs=-18.0, ratio=4.0, attack_ms=5, release_ms=80)
+    after_eq, gr_eq = compressor(_lowshelf_79hz(raw), RATE, threshold_dbfs=-18.0, ratio=4.0, attack_ms=5, release_ms=80)
+    a = compare(ArraySource(raw, RATE), ArraySource(alone, RATE))
+    b = compare(ArraySource(raw, RATE), ArraySource(after_eq, RATE))
+    assert np.percentile(gr_alone, 95) > 5.0 and a.dynamics.gain_reduction.p95_db > 4.0  # the compressor works
+    assert _trace_error_db(a, gr_alone) < 0.3
+    assert _trace_error_db(b, gr_eq) < 0.3  # the shelf does not blur it
+    assert b.distortion.residual_db == pytest.approx(a.distortion.residual_db, abs=1.5)

@@ -206,3 +206,37 @@ def test_block_fed_passes_equal_whole_arrays(music):
     got = spectra.result()
     for key in ("sxx", "syy", "sxy", "x_lr", "y_ll"):
         np.testing.assert_allclose(getattr(got, key), getattr(whole_s, key), rtol=1e-5, atol=1e-9 * np.abs(getattr(whole_s, key)).max())
+
+
+# ------------------------------------------------------------------- the linear part as a filter
+
+
+def test_fir_stream_equals_direct_convolution_whatever_the_blocks():
+    from masteraid.compare.linear import FirStream, LinearFilter
+
+    rng = np.random.default_rng(4)
+    taps, adv = rng.standard_normal(301), 37  # taps[37] is time 0: 37 acausal taps
+    x = rng.standard_normal((90000, 2)).astype(np.float32)
+    ref = np.stack([np.convolve(x[:, c].astype(float), taps)[adv : adv + x.shape[0]] for c in range(2)], axis=1)
+    for sizes in ([90000], [1, 2, 36, 40000, 3, 49958], [7000] * 13):
+        f, out, pos = FirStream(LinearFilter(taps, adv), 2), [], 0
+        for n in sizes:
+            out.append(f.process(x[pos : pos + n]))
+            pos += n
+        out.append(f.flush())
+        y = np.concatenate(out)
+        assert y.shape == x.shape
+        np.testing.assert_allclose(y, ref, atol=1e-4 * np.abs(ref).max())
+
+
+def test_linear_filter_of_a_shelf_is_short_and_causal(pink):
+    from masteraid.compare.linear import FirStream, linear_filter
+
+    b, a = shelf_ba(79.0, 3.4, RATE, "low")
+    y = apply_ba(pink, b, a)
+    f = linear_filter(cross_spectra(pink.astype(np.float32), y.astype(np.float32), RATE), RATE)
+    assert f.advance <= 0.003 * RATE  # a minimum-phase shelf: (almost) nothing before time 0
+    s = FirStream(f, 2)
+    got = np.concatenate([s.process(pink), s.flush()])
+    err = got[RATE:] - y[RATE:]
+    assert 10 * np.log10(np.sum(err**2) / np.sum(y[RATE:] ** 2)) < -45
