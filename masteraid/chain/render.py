@@ -35,10 +35,9 @@ from ..audio import DEFAULT_BLOCK_FRAMES, AudioWriter, open_source
 from ..errors import ConfigError
 from .dsp import (
     Compressor,
-    Delay,
     EqFilter,
     LimiterGain,
-    LoudnessAccumulator,
+    KWeightedPower,
     PowerAccumulator,
     SamplePeakEnvelope,
     TruePeakEnvelope,
@@ -184,6 +183,58 @@ class _Stage:
             raise self._error
 
 
+class _Prefetch:
+    """Iterates ``items`` on a worker thread, at most ``depth`` items ahead of the consumer (decoding the
+    file or reading the cache overlaps with processing the previous block). Re-raises the iterator's
+    error where the consumer reaches it; :meth:`stop` ends the worker early."""
+
+    _END = object()
+
+    def __init__(self, items, name: str, depth: int = 2):
+        import queue
+        import threading
+
+        self._queue: "queue.Queue" = queue.Queue(maxsize=depth)
+        self._stopped = False
+
+        def work():
+            try:
+                for item in items:
+                    if self._stopped:
+                        break
+                    self._queue.put((item, None))
+                self._queue.put((self._END, None))
+            except BaseException as exc:  # noqa: BLE001 - re-raised in the consumer's thread
+                self._queue.put((self._END, exc))
+            finally:
+                close = getattr(items, "close", None)
+                if close is not None:
+                    close()
+
+        self._thread = threading.Thread(target=work, name=name, daemon=True)
+        self._thread.start()
+
+    def __iter__(self):
+        while True:
+            item, exc = self._queue.get()
+            if exc is not None:
+                raise exc
+            if item is self._END:
+                return
+            yield item
+
+    def stop(self) -> None:
+        import queue
+
+        self._stopped = True
+        while self._thread.is_alive():
+            try:
+                self._queue.get(timeout=0.05)
+            except queue.Empty:
+                pass
+        self._thread.join()
+
+
 # ------------------------------------------------------------------------- true-peak checking
 
 
@@ -219,7 +270,7 @@ class _ThreadedMeter:
                     return
                 if self._error is None:
                     try:
-                        meter.feed(block)
+                        meter.feed_t(block)
                     except BaseException as exc:  # noqa: BLE001 - re-raised by result()
                         self._error = exc
 
@@ -227,7 +278,8 @@ class _ThreadedMeter:
         self._thread.start()
 
     def feed(self, block) -> None:
-        self._queue.put(np.array(block, dtype=np.float64, order="C"))
+        # channel-major, as the meter works (its feed(block) makes this same copy)
+        self._queue.put(np.ascontiguousarray(np.asarray(block, dtype=np.float64).T))
 
     def close(self) -> None:
         if self._thread.is_alive():
@@ -376,9 +428,16 @@ class _PreLimiter:
         self._eq = EqFilter(spec.eq_bands, rate, channels)
         self._comp = Compressor(spec.compressor, rate) if spec.compressor is not None else None
 
+    def equalize(self, block: np.ndarray) -> np.ndarray:
+        """Input gain and EQ (the linear part)."""
+        return self._eq.process(block * self._gain)
+
+    def compress(self, block: np.ndarray) -> np.ndarray:
+        """The compressor, on the output of :meth:`equalize`."""
+        return self._comp.process(block) if self._comp is not None else block
+
     def process(self, block: np.ndarray) -> np.ndarray:
-        y = self._eq.process(block * self._gain)
-        return self._comp.process(y) if self._comp is not None else y
+        return self.compress(self.equalize(block))
 
 
 def _pre_pass(src, spec: ChainSpec, x_store, env_store, p_store, block_frames: int, progress: Progress | None,
@@ -386,15 +445,16 @@ def _pre_pass(src, spec: ChainSpec, x_store, env_store, p_store, block_frames: i
     """Fill the cache with the pre-limiter signal, its true-peak envelope and its K-weighted power
     (BS.1770-4, channels weighted and summed); return its integrated loudness.
 
-    Three threads: this one decodes and runs the chain (gain, EQ, compressor); one worker stores the
-    signal and its K-weighted power, another its envelope. Each stage sees the blocks in order, so the
-    result is the same as one thread's. ``p_store`` may be ``None`` (probe rounds: only the summary
+    Four threads, each seeing the blocks in order (so the result is that of one thread): a reader decodes
+    and runs the gain and EQ; this thread the compressor; one worker stores the signal and its
+    K-weighted power, another its envelope. ``p_store`` may be ``None`` (probe rounds: only the summary
     needs the power)."""
     info = src.info
     rate, ch, frames = info.sample_rate_hz, info.channels, info.frames
     pre = _PreLimiter(spec, rate, ch)
     tp = TruePeakEnvelope(ch) if precise else SamplePeakEnvelope(ch)
-    meter = LoudnessAccumulator(rate, ch)
+    kpower = KWeightedPower(rate, ch)
+    loudness = PowerAccumulator(rate)
     env_pos = -tp.latency
 
     def put_env(e):
@@ -406,7 +466,8 @@ def _pre_pass(src, spec: ChainSpec, x_store, env_store, p_store, block_frames: i
 
     def store(pos, y):
         x_store[pos : pos + y.shape[0]] = y
-        pw = meter.weighted_power(y)
+        pw = kpower.process(y)
+        loudness.feed(pw)
         if p_store is not None:
             p_store[pos : pos + y.shape[0]] = pw
         if summary is not None:
@@ -415,12 +476,13 @@ def _pre_pass(src, spec: ChainSpec, x_store, env_store, p_store, block_frames: i
     def envelope(y):
         put_env(tp.process(y))
 
+    reader = _Prefetch((pre.equalize(b) for b in src.blocks(block_frames)), "masteraid-render-read")
     stores = _Stage(store, "masteraid-render-store")
     envelopes = _Stage(envelope, "masteraid-render-envelope")
     try:
         pos = 0
-        for block in src.blocks(block_frames):
-            y = pre.process(block)
+        for block in reader:
+            y = pre.compress(block)
             n = min(y.shape[0], frames - pos)
             y = y[:n]
             stores.put(pos, y)
@@ -434,12 +496,13 @@ def _pre_pass(src, spec: ChainSpec, x_store, env_store, p_store, block_frames: i
         stores.close()
         envelopes.close()
     finally:
+        reader.stop()
         stores.stop()
         envelopes.stop()
     if summary is not None:
         summary.finish_power()
         _fill_summary_env(summary, env_store, block_frames)
-    return meter.result()
+    return loudness.result()
 
 
 def _limiter_pass(x_store, env_store, rate: int, lim: LimiterSpec, drive_db: float, margin_db: float,
@@ -461,11 +524,29 @@ def _limiter_pass(x_store, env_store, rate: int, lim: LimiterSpec, drive_db: flo
 def _apply_attenuation(x_store, att_store, drive_db: float, block_frames: int, sinks: _Stage) -> None:
     frames = x_store.shape[0]
     drive = 10.0 ** (drive_db / 20.0)
-    for o in range(0, frames, block_frames):
-        e = min(o + block_frames, frames)
-        att = np.asarray(att_store[o:e], dtype=np.float64)
-        xb = np.asarray(x_store[o:e], dtype=np.float64)
-        sinks.put((xb * drive) * (10.0 ** (-att / 20.0))[:, None], att)
+
+    def read():
+        for o in range(0, frames, block_frames):
+            e = min(o + block_frames, frames)
+            yield np.asarray(att_store[o:e], dtype=np.float64), np.asarray(x_store[o:e], dtype=np.float64)
+
+    reader = _Prefetch(read(), "masteraid-render-read")
+    try:
+        for att, xb in reader:
+            sinks.put((xb * drive) * (10.0 ** (-att / 20.0))[:, None], att)
+    finally:
+        reader.stop()
+
+
+def _envelope_blocks(env_store, frames: int, total: int, block_frames: int):
+    """The envelope in blocks ``[s, s + block_frames)`` of ``0 .. total``, zero past ``frames``."""
+    for s in range(0, total, block_frames):
+        e = min(s + block_frames, total)
+        envb = np.zeros(e - s)
+        if s < frames:
+            k = min(e, frames) - s
+            envb[:k] = env_store[s : s + k]
+        yield s, envb
 
 
 def _limit_blocks(x_store, env_store, rate: int, lim: LimiterSpec, drive_db: float, margin_db: float,
@@ -473,23 +554,26 @@ def _limit_blocks(x_store, env_store, rate: int, lim: LimiterSpec, drive_db: flo
     frames, ch = x_store.shape
     L = max(1, int(round(lim.lookahead_ms * rate / 1000.0)))
     gain = LimiterGain(lim.ceiling_dbtp - margin_db, L, lim.release_ms, rate)
-    delay = Delay(L - 1, (ch,))
     drive = 10.0 ** (drive_db / 20.0)
     total = frames + L - 1
-    for s in range(0, total, block_frames):
-        e = min(s + block_frames, total)
-        xb = np.zeros((e - s, ch))
-        envb = np.zeros(e - s)
-        if s < frames:
-            k = min(e, frames) - s
-            xb[:k] = x_store[s : s + k]
-            envb[:k] = env_store[s : s + k]
-        att = gain.attenuation_db(envb * drive)
-        y = delay.process(xb * drive) * (10.0 ** (-att / 20.0))[:, None]
-        # input index s+i is output index s+i-(L-1): keep output indices 0 .. frames-1
-        lo = max(0, (L - 1) - s)
-        if lo < y.shape[0]:
-            sinks.put(y[lo:], att[lo:])
+
+    def read():
+        # the gain at input index s+i applies to output (and cache) index s+i-(L-1): read the cache there
+        # (no delay line); keep output indices 0 .. frames-1
+        for s, envb in _envelope_blocks(env_store, frames, total, block_frames):
+            o0, o1 = max(0, s - (L - 1)), min(s + envb.shape[0], total) - (L - 1)
+            xo = np.asarray(x_store[o0:o1], dtype=np.float64) if o1 > o0 else None
+            yield envb, xo
+
+    reader = _Prefetch(read(), "masteraid-render-read")
+    try:
+        for envb, xo in reader:
+            att = gain.attenuation_db(envb * drive)
+            if xo is not None:
+                a = att[att.shape[0] - xo.shape[0] :]
+                sinks.put((xo * drive) * (10.0 ** (-a / 20.0))[:, None], a)
+    finally:
+        reader.stop()
 
 
 # ------------------------------------------------------------------------------------- public
@@ -750,16 +834,13 @@ def _predict_loudness(env_store, p_store, rate: int, lim: LimiterSpec, drive_db:
             att_store[o0:o1] = att
         acc.feed(10.0 ** (-att / 10.0) * p_store[o0:o1] * (drive * drive))
 
+    total = frames + L - 1
+    reader = _Prefetch(_envelope_blocks(env_store, frames, total, block_frames), "masteraid-render-read")
     takes = _Stage(take, "masteraid-render-predict")
     try:
-        total = frames + L - 1
-        for s in range(0, total, block_frames):
-            e = min(s + block_frames, total)
-            envb = np.zeros(e - s)
-            if s < frames:
-                k = min(e, frames) - s
-                envb[:k] = env_store[s : s + k]
+        for s, envb in reader:
             att = gain.attenuation_db(envb * drive)
+            e = s + envb.shape[0]
             lo = max(0, (L - 1) - s)  # input index s+i is output index s+i-(L-1)
             o0 = s + lo - (L - 1)
             o1 = min(e - (L - 1), frames)
@@ -767,6 +848,7 @@ def _predict_loudness(env_store, p_store, rate: int, lim: LimiterSpec, drive_db:
                 takes.put(o0, att[lo : lo + (o1 - o0)])
         takes.close()
     finally:
+        reader.stop()
         takes.stop()
     return acc.result()
 
@@ -807,14 +889,14 @@ def _final_pass(x_store, env_store, info, spec, drive, margin, out_path, subtype
                 att_store=None) -> RenderResult:
     rate, ch = info.sample_rate_hz, info.channels
     lim = spec.limiter
-    meter = LoudnessAccumulator(rate, ch)
+    kpower, meter = KWeightedPower(rate, ch), PowerAccumulator(rate)
     tpm = _audit_true_peak_meter(rate, ch)
     stats = {"max": 0.0, "sum": 0.0, "n": 0}
     parts: list[np.ndarray] = []
 
     def measure(y, att):
-        meter.feed(y)
         tpm.feed(y)
+        meter.feed(kpower.process(y))
         stats["max"] = max(stats["max"], float(att.max()))
         stats["sum"] += float(att.sum())
         stats["n"] += att.shape[0]
