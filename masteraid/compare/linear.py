@@ -89,40 +89,55 @@ def linear_filter(cs: CrossSpectra, rate: int) -> LinearFilter:
 
 class FirStream:
     """A :class:`LinearFilter` run over consecutive ``(frames, channels)`` blocks (overlap-save FFT
-    convolution, float32 out): ``process`` returns the filtered signal from time 0 on, ``advance``
+    convolution in float32): ``process`` returns the filtered signal from time 0 on, ``advance``
     samples behind the input, and ``flush`` the last ``advance`` samples. Block sizes do not change
     the output."""
-
-    SEGMENT = 1 << 15
 
     def __init__(self, filt: LinearFilter, channels: int):
         self.taps, self.adv, self.ch = filt.taps, filt.advance, int(channels)
         t = self.taps.shape[0]
-        self.nfft = 1 << int(np.ceil(np.log2(self.SEGMENT + t - 1)))
+        # FFT size: 8x the filter (about 14 ns per sample and channel from 16k points up)
+        self.nfft = max(1 << 13, 1 << int(np.ceil(np.log2(8 * t))))
         self.seg = self.nfft - (t - 1)
         self.spec = rfft(self.taps.astype(np.float32), self.nfft)[None, :]
-        self.hist = np.zeros((self.ch, t - 1), dtype=np.float32)  # the last t - 1 inputs, channel-major
+        self.buf = np.zeros((self.ch, self.nfft), dtype=np.float32)  # [the last t - 1 inputs | new ones]
+        self.fill = t - 1  # samples held in buf
         self.skip = self.adv  # outputs before time 0 (the acausal taps' start-up)
-
-    def _run(self, x: np.ndarray) -> np.ndarray:
-        """Filter channel-major ``x`` (any length), in segments."""
-        out = []
-        t = self.taps.shape[0]
-        buf = np.concatenate([self.hist, x], axis=1)
-        for s in range(0, x.shape[1], self.seg):
-            m = min(self.seg, x.shape[1] - s)
-            part = buf[:, s : s + m + t - 1]
-            y = irfft(rfft(part, self.nfft, axis=1) * self.spec, self.nfft, axis=1)
-            out.append(y[:, t - 1 : t - 1 + m])
-        self.hist = buf[:, buf.shape[1] - (t - 1) :] if t > 1 else self.hist
-        y = np.concatenate(out, axis=1) if out else np.zeros((self.ch, 0), dtype=np.float32)
-        if self.skip:
-            d = min(self.skip, y.shape[1])
-            y, self.skip = y[:, d:], self.skip - d
-        return y
+        self.fed = self.returned = 0
 
     def process(self, block: np.ndarray) -> np.ndarray:
-        return np.ascontiguousarray(self._run(np.asarray(block, dtype=np.float32).T).T)
+        out = self._run(np.asarray(block))
+        self.fed += block.shape[0]
+        self.returned += out.shape[0]
+        return out
 
     def flush(self) -> np.ndarray:
-        return self.process(np.zeros((self.adv, self.ch), dtype=np.float32))
+        """The outputs still owed (as many as were fed in all): zeros are fed until they are out."""
+        owed, parts, got = self.fed - self.returned, [], 0
+        while got < owed:
+            part = self._run(np.zeros((self.nfft - self.fill, self.ch), dtype=np.float32))
+            parts.append(part)
+            got += part.shape[0]
+        self.returned = self.fed
+        return np.concatenate(parts)[:owed] if parts else np.zeros((0, self.ch), dtype=np.float32)
+
+    def _run(self, x: np.ndarray) -> np.ndarray:
+        t1 = self.taps.shape[0] - 1
+        out = np.empty((x.shape[0] + self.seg, self.ch), dtype=np.float32)
+        done = pos = 0
+        while pos < x.shape[0]:
+            m = min(self.nfft - self.fill, x.shape[0] - pos)
+            self.buf[:, self.fill : self.fill + m] = x[pos : pos + m].T
+            self.fill += m
+            pos += m
+            if self.fill == self.nfft:  # a full segment: filter it, keep the last t - 1 inputs
+                y = irfft(rfft(self.buf, axis=1) * self.spec, self.nfft, axis=1)
+                out[done : done + self.seg] = y[:, t1:].T
+                done += self.seg
+                self.buf[:, :t1] = self.buf[:, self.nfft - t1 :]
+                self.fill = t1
+        out = out[:done]
+        if self.skip:
+            d = min(self.skip, out.shape[0])
+            out, self.skip = out[d:], self.skip - d
+        return out
