@@ -5,16 +5,24 @@ Two passes over the audio, each with bounded memory:
 1. **Pre-limiter pass** over the raw file: input gain, EQ biquads, compressor and makeup. Its
    output, its true-peak envelope and its K-weighted power (none depends on the limiter's drive)
    go to a temporary float32 cache in the output folder, read back in blocks (in memory when no
-   output file is asked for). A 60-minute 48 kHz stereo file needs about 2.1 GB of disk there.
+   output file is asked for). A 60-minute 48 kHz stereo file needs about 2.8 GB of disk there.
 2. **Limiter passes** over the cache: drive, lookahead gain, zero-latency alignment, BS.1770-4
    integrated loudness of the result. Since the limiter is non-linear, the drive is searched (secant
    steps) on *predictions*: the same gain law run on a decimated summary of the cache (per chunk of
    about 32 samples, its envelope maximum and K-weighted energy, in memory), calibrated by one exact
-   per-sample prediction. A last pass writes the file through
+   per-sample prediction, which keeps its per-sample attenuation in the cache. A last pass at that drive
+   reads it (else runs the gain law again) and writes the file through
    :class:`~masteraid.audio.AudioWriter` (atomic, never overwriting), measuring loudness and true
    peak of exactly what is written (the audit's peaks meter, on a worker thread). If the true peak is
    above the ceiling, the file is not committed: the internal safety margin grows by the excess and
    the limiter passes run again.
+
+Every pass is a pipeline of threads (:class:`_Prefetch` reads or decodes ahead, :class:`_Stage` workers
+store, measure and write behind): the heavy steps (biquads, matrix products, file I/O) release the GIL,
+so a pass uses two cores. Each stage sees the blocks in order, so the result does not depend on the
+threads, nor on the block size. BLAS runs on one thread throughout (its own threads spinning against
+ours made the true-peak check 5x slower). On a 4.8-minute 48 kHz pair with two tone rounds the render
+went from 10.4 s to 5.4 s (two cores).
 """
 
 from __future__ import annotations
