@@ -88,11 +88,12 @@ def _spec_text(spec) -> list[str]:
 def _keep_freed_memory() -> None:
     """Linux/glibc: let this process reuse freed memory instead of giving it back to the system at once.
 
-    The measure and the render stream ~1 MB blocks through many short-lived NumPy temporaries. With glibc's
-    defaults, freed multi-megabyte blocks go back to the system (``munmap``, heap trimming) and the next
-    allocation faults fresh zeroed pages in: ~200 000 page faults, 0.3-0.5 s of system time for a 2.3-minute
-    render; with these settings ~24 000, and about 10 MB more resident memory. Set for this command's own
-    process only, never by the library (a host such as REAPER keeps its own allocator settings).
+    The render streams ~1 MB blocks through many short-lived NumPy temporaries. With glibc's defaults,
+    freed multi-megabyte blocks go back to the system (``munmap``, heap trimming) and the next allocation
+    faults fresh zeroed pages in: ~200 000 page faults, 0.3-0.5 s of system time for a 2.3-minute render;
+    with these settings ~24 000. Set once the compare is done (set before it, they kept ~40 MB more of its
+    freed memory: a 60-minute pair peaked at 310 MB instead of 270 MB), for this command's own process
+    only, never by the library (a host such as REAPER keeps its own allocator settings).
     """
     if not sys.platform.startswith("linux"):
         return
@@ -103,16 +104,14 @@ def _keep_freed_memory() -> None:
     except (OSError, AttributeError):
         return
     m_trim_threshold, m_mmap_threshold = -1, -3  # glibc <malloc.h>
-    mallopt(m_mmap_threshold, 16 << 20)  # blocks under 16 MB come from the heap, not their own mapping
-    mallopt(m_trim_threshold, 64 << 20)  # the heap's top is trimmed once 64 MB of it is free
+    mallopt(m_mmap_threshold, 4 << 20)  # blocks under 4 MB come from the heap, not their own mapping
+    mallopt(m_trim_threshold, 16 << 20)  # the heap's top is trimmed once 16 MB of it is free
 
 
 def master_command(args: argparse.Namespace) -> int:
     """Run ``masteraid master``; returns the exit code."""
     from ..analysis import analyze
     from ..chain import design_chain, render_chain
-
-    _keep_freed_memory()
 
     raw_src = open_source(args.raw)  # headers checked before any long work
     ref_src = open_source(args.reference) if args.reference else None
@@ -150,6 +149,7 @@ def master_command(args: argparse.Namespace) -> int:
     if comparison is not None and math.isfinite(comparison.pretreat.loudness.integrated_lufs):
         ps = comparison.pretreat.spectrum
         tonal_reference = (ps.bands_hz, ps.band_levels_db - comparison.pretreat.loudness.integrated_lufs)
+    _keep_freed_memory()
     result = render_chain(
         raw_src, spec, out, subtype=_AUDIO_SUFFIXES[out.suffix.lower()], tonal_reference=tonal_reference,
         progress=progress_to_stderr,
