@@ -518,7 +518,15 @@ def _limiter_pass(x_store, env_store, rate: int, lim: LimiterSpec, drive_db: flo
     """Run the limiter over the cache; ``sink(y, attenuation_db)`` gets the aligned output blocks, in order,
     on a worker thread (measuring and writing overlap with limiting the next block). ``att_store``: the
     attenuation per output sample at this drive and margin, kept by :func:`_predict_loudness`."""
-    sinks = _Stage(sink, "masteraid-render-sink")
+    if att_store is not None:
+        sinks = _Stage(sink, "masteraid-render-sink")
+    else:
+        drive = 10.0 ** (drive_db / 20.0)
+
+        def apply(xo, a):  # the gain applied on the worker: the gain law alone is left on this thread
+            sink((xo * drive) * (10.0 ** (-a / 20.0))[:, None], a)
+
+        sinks = _Stage(apply, "masteraid-render-sink")
     try:
         if att_store is not None:
             _apply_attenuation(x_store, att_store, drive_db, block_frames, sinks)
@@ -577,9 +585,8 @@ def _limit_blocks(x_store, env_store, rate: int, lim: LimiterSpec, drive_db: flo
     try:
         for envb, xo in reader:
             att = gain.attenuation_db(envb * drive)
-            if xo is not None:
-                a = att[att.shape[0] - xo.shape[0] :]
-                sinks.put((xo * drive) * (10.0 ** (-a / 20.0))[:, None], a)
+            if xo is not None:  # sinks.put(cache block, its attenuation): the stage applies the gain
+                sinks.put(xo, att[att.shape[0] - xo.shape[0] :])
     finally:
         reader.stop()
 
