@@ -258,46 +258,24 @@ def _audit_true_peak_meter(rate: int, channels: int):
 
 
 class _ThreadedMeter:
-    """Feeds a peaks meter on a worker thread (its interpolation is matrix products that release the GIL),
-    so checking the written master overlaps with rendering it; a few blocks are queued at most."""
+    """Feeds a peaks meter on a :class:`_Stage` (its interpolation is matrix products that release the
+    GIL), so checking the written master overlaps with rendering it; a few blocks are queued at most."""
 
     clipped = 0
 
     def __init__(self, meter):
-        import queue
-        import threading
-
         self._meter = meter
-        self._queue: "queue.Queue" = queue.Queue(maxsize=4)
-        self._error: BaseException | None = None
-
-        def work():
-            while True:
-                block = self._queue.get()
-                if block is None:
-                    return
-                if self._error is None:
-                    try:
-                        meter.feed_t(block)
-                    except BaseException as exc:  # noqa: BLE001 - re-raised by result()
-                        self._error = exc
-
-        self._thread = threading.Thread(target=work, name="masteraid-tp-check", daemon=True)
-        self._thread.start()
+        self._stage = _Stage(meter.feed_t, "masteraid-tp-check", depth=4)
 
     def feed(self, block) -> None:
         # channel-major, as the meter works (its feed(block) makes this same copy)
-        self._queue.put(np.ascontiguousarray(np.asarray(block, dtype=np.float64).T))
+        self._stage.put(np.ascontiguousarray(np.asarray(block, dtype=np.float64).T))
 
     def close(self) -> None:
-        if self._thread.is_alive():
-            self._queue.put(None)
-            self._thread.join()
+        self._stage.stop()
 
     def result(self) -> float:
-        self.close()
-        if self._error is not None:
-            raise self._error
+        self._stage.close()
         r = self._meter.result()
         self.clipped = int(r.clipped_samples)
         return float(r.true_peak_dbtp)

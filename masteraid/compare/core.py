@@ -370,7 +370,7 @@ def _frames_and_spectra(pair, frame_pass, rs: slice, ps: slice, al, rate: int, c
     #    biased by the compressor (otherwise the frequencies that trigger it read as cut, the others as
     #    boosted). The width comes from the frame pass, on the renders as they are.
     step("spectra", 0.0)
-    spectra = CrossSpectraPass(rate, channels, overlap, y_gain=gain_restoring(first, rate, overlap), stereo=False)
+    spectra = CrossSpectraPass(rate, channels, overlap, y_gain=gain_restoring(first, overlap), stereo=False)
     for xb, yb in pair.blocks(rs, ps, al.polarity_inverted):
         spectra.feed(xb, yb)
     cs = spectra.result()
@@ -404,9 +404,7 @@ def _frames_and_spectra(pair, frame_pass, rs: slice, ps: slice, al, rate: int, c
         fg = final_pass.result()
         st = project(fg, unity=True)
         # what is left of the linear part, per group, with the gain reduction this pass reads undone
-        for _ in range(1):
-            dyn = dynamics_change(st, rate, trace_start_s=rs.start / rate)
-            st = project(fg, restored_transfer(fg, dyn))
+        st = project(fg, restored_transfer(fg, dynamics_change(st, rate)))
     finally:
         if store_dir is not None:
             final_pass.data.close()

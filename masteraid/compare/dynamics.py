@@ -299,14 +299,18 @@ def _transient_reduction_db(st: FrameStats, j: int, gr: np.ndarray) -> float:
     return float(on.mean() - sus.mean())
 
 
+def _reduction_db(st: FrameStats, j: int) -> np.ndarray:
+    """Per-frame gain reduction (dB, >= 0) of band ``j`` below its idle level (the
+    :data:`IDLE_PERCENTILE` of its gains); ``nan`` where the frame is too quiet to tell."""
+    g = _gain_db(st, j)
+    fin = g[np.isfinite(g)]
+    ref = np.percentile(fin, IDLE_PERCENTILE) if fin.size else np.nan
+    return np.maximum(ref - g, 0.0)  # nan stays nan
+
+
 def dynamics_change(st: FrameStats, rate: int, *, trace_start_s: float = 0.0) -> DynamicsChange:
     """Gain-reduction trace and summaries, overall and per band, and transient reduction per band."""
-    grs = {}
-    for j, key in enumerate(BANDS):
-        g = _gain_db(st, j)
-        fin = g[np.isfinite(g)]
-        ref = np.percentile(fin, IDLE_PERCENTILE) if fin.size else np.nan
-        grs[key] = np.maximum(ref - g, 0.0)  # nan stays nan
+    grs = {key: _reduction_db(st, j) for j, key in enumerate(BANDS)}
     return DynamicsChange(
         gain_reduction=_summary(grs["all"]),
         band_gain_reduction={k: _summary(grs[k]) for k in ("low", "mid", "high")},
@@ -317,7 +321,7 @@ def dynamics_change(st: FrameStats, rate: int, *, trace_start_s: float = 0.0) ->
     )
 
 
-def gain_restoring(st: FrameStats, rate: int, frames: int, *, band: str = "mid") -> tuple[np.ndarray, np.ndarray]:
+def gain_restoring(st: FrameStats, frames: int, *, band: str = "mid") -> tuple[np.ndarray, np.ndarray]:
     """``(positions, gains)`` that undo the gain reduction ``st`` reads in one of :data:`BANDS` (for a
     second estimate of the transfer function): ``10 ** (gr / 20)`` at each frame centre, frames too
     quiet to measure taking their neighbours' value.
@@ -328,14 +332,11 @@ def gain_restoring(st: FrameStats, rate: int, frames: int, *, band: str = "mid")
     feed, in a way no later pass can tell from compression. The first :data:`RESTORE_DEAD_ZONE_DB` of
     each frame's reduction are not undone, for the same reason.
     """
-    g = _gain_db(st, BANDS.index(band))
-    fin = g[np.isfinite(g)]
-    hop = st.hop
-    centres = (np.arange(g.shape[0]) + 1.0) * hop
-    if not fin.size:
-        return np.array([0.0, max(frames - 1, 1)]), np.ones(2)
-    tr = np.maximum(np.percentile(fin, IDLE_PERCENTILE) - g - RESTORE_DEAD_ZONE_DB, 0.0)
+    tr = np.maximum(_reduction_db(st, BANDS.index(band)) - RESTORE_DEAD_ZONE_DB, 0.0)  # nan stays nan
     ok = np.isfinite(tr)
+    if not ok.any():
+        return np.array([0.0, max(frames - 1, 1)]), np.ones(2)
+    centres = (np.arange(tr.shape[0]) + 1.0) * st.hop
     return centres[ok], 10 ** (tr[ok] / 20)
 
 

@@ -47,7 +47,7 @@ class LinearFilter:
 
 def _filled_transfer(cs: CrossSpectra) -> np.ndarray:
     sxx = cs.sxx
-    ok = sxx > _EMPTY_BIN * sxx.max() if sxx.size else np.zeros(0, bool)
+    ok = sxx > _EMPTY_BIN * sxx.max()
     ok[0] = False  # DC: no music, and the frame pass leaves it out
     h = np.ones(sxx.shape, dtype=complex)
     if ok.sum() < 2:
@@ -72,7 +72,7 @@ def linear_filter(cs: CrossSpectra, rate: int) -> LinearFilter:
     peak = float(es.max()) if es.size else 0.0
     if peak <= 0:
         return LinearFilter(np.ones(1), 0)
-    thr = max(float(np.median(far)) * _ABOVE_NOISE if far.size else 0.0, peak * 1e-9)
+    thr = max(float(np.median(far)) * _ABOVE_NOISE, peak * 1e-9)
     above = np.flatnonzero(es > thr)
     lo = max(int(above.min()) - 64, c - int(MAX_ACAUSAL_S * rate), 0)
     hi = min(int(above.max()) + 64, c + int(MAX_CAUSAL_S * rate), n)
