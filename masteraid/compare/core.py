@@ -44,6 +44,7 @@ from ..errors import MismatchError
 from ..findings import Finding, rank
 from .align import align, aligned_slices
 from .dynamics import FrameGroupsPass, dynamics_change, gain_restoring, project, residual_db, restored_transfer
+from .framing import PIECE_FRAMES
 from .linear import FirStream, linear_filter
 from .model import Comparison, Distortion, LevelsComparison, MetricDelta, StereoChange
 from .spectral import CrossSpectraPass, band_side_to_mid_db, tonal_change
@@ -394,10 +395,11 @@ def _frames_and_spectra(pair, frame_pass, rs: slice, ps: slice, al, rate: int, c
     fir = FirStream(linear_filter(cs, rate), channels)
     late = np.zeros((0, channels), dtype=np.float32)  # the pre-treat, held back as long as the filter lags
     for xb, yb in pair.blocks(rs, ps, al.polarity_inverted):
-        xf = fir.process(xb)
-        late = np.concatenate([late, yb])
-        final_pass.feed(xf, late[: xf.shape[0]])
-        late = late[xf.shape[0] :]
+        for s in range(0, xb.shape[0], PIECE_FRAMES):  # in pieces: no whole-file copies of either render
+            xf = fir.process(xb[s : s + PIECE_FRAMES])
+            late = np.concatenate([late, yb[s : s + PIECE_FRAMES]])
+            final_pass.feed(xf, late[: xf.shape[0]])
+            late = late[xf.shape[0] :]
     xf = fir.flush()
     final_pass.feed(xf, late[: xf.shape[0]])
     try:
