@@ -65,6 +65,11 @@ def test_master_text_defaults_and_overrides(tmp_path, capsys):
     assert "integrated loudness" in text and "true peak" in text and "PLR" in text
     spec = ChainSpec.from_json((tmp_path / "song - master (2).chain.json").read_text())
     assert spec.target_lufs == -16.0 and spec.limiter.ceiling_dbtp == -2.0
+    # the master's loudness in hundredths (within 0.03 LU of the target: one decimal could show -16.1)
+    assert "-16.00 LUFS, ceiling -2.0 dBTP" in text
+    row = next(line for line in text.splitlines() if line.startswith("integrated loudness"))
+    master_lufs = float(row.split()[2])
+    assert row.split()[3] == "LUFS" and abs(master_lufs + 16.0) <= 0.03 and f"{master_lufs:.2f}" == row.split()[2]
 
 
 def test_master_bad_settings(tmp_path, capsys):

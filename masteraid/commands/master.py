@@ -44,10 +44,10 @@ def _check_new_file(value: str, what: str, suffixes) -> Path:
     return p
 
 
-def _fmt(x: float, unit: str, width: int = 8) -> str:
+def _fmt(x: float, unit: str, width: int = 8, digits: int = 1) -> str:
     if x is None or not math.isfinite(x):
         return f"{'—':>{width}}"
-    return f"{x:>{width - len(unit) - 1}.1f} {unit}"
+    return f"{x:>{width - len(unit) - 1}.{digits}f} {unit}"
 
 
 def _levels(m) -> dict:
@@ -61,7 +61,7 @@ def _levels(m) -> dict:
 
 
 def _spec_text(spec) -> list[str]:
-    lines = [f"  target            {spec.target_lufs:.1f} LUFS, ceiling {spec.limiter.ceiling_dbtp:.1f} dBTP"]
+    lines = [f"  target            {spec.target_lufs:.2f} LUFS, ceiling {spec.limiter.ceiling_dbtp:.1f} dBTP"]
     if spec.input_gain_db:
         lines.append(f"  input gain        {spec.input_gain_db:+.2f} dB")
     if spec.eq_bands:
@@ -200,8 +200,9 @@ def master_command(args: argparse.Namespace) -> int:
         cols.insert(1, ("pre-treat", doc["reference"]))
     w("\n" + f"{'':<22}" + "".join(f"{name:>14}" for name, _ in cols) + "\n")
     rows = [
-        ("integrated loudness", lambda m: _fmt(m["integrated_lufs"], "LUFS", 14)),
-        ("true peak", lambda m: _fmt(m["true_peak_dbtp"], "dBTP", 14)),
+        # hundredths: the render lands within 0.03 LU of the target, which one decimal can show as 0.1 apart
+        ("integrated loudness", lambda m: _fmt(m["integrated_lufs"], "LUFS", 14, 2)),
+        ("true peak", lambda m: _fmt(m["true_peak_dbtp"], "dBTP", 14, 2)),
         ("PLR", lambda m: _fmt(m["plr_db"], "dB", 14)),
         ("clipped samples", lambda m: f"{m['clipped_samples']:>14d}"),
     ]
