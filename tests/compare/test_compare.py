@@ -123,7 +123,8 @@ def test_width_change_measured(raw):
 
 @pytest.mark.parametrize("case", ["stereo", "mono_raw", "inverted_shorter"])
 def test_streamed_compare_equals_in_memory(tmp_path, raw, monkeypatch, case):
-    """Over the memory limit the files are streamed (never read whole) in two passes: same numbers."""
+    """Over the memory limit the files are streamed (never read whole; decoded once for the passes, which
+    then read the aligned pair from a temporary cache): same numbers."""
     from masteraid.compare import core
 
     b, a = shelf_ba(150, 3.0, RATE, "low")
@@ -142,7 +143,7 @@ def test_streamed_compare_equals_in_memory(tmp_path, raw, monkeypatch, case):
     scratch.mkdir()
     monkeypatch.setattr(core.tempfile, "tempdir", str(scratch))
     streamed = compare(rp, pp, memory_limit_mb=0)
-    assert list(scratch.iterdir()) == []  # the per-frame sums' temporary file is gone
+    assert list(scratch.iterdir()) == []  # the cached pair's and the per-frame sums' temporary files are gone
     assert streamed.alignment == held.alignment
     assert streamed.overlap_s == held.overlap_s
     assert streamed.loudness_delta_lu == pytest.approx(held.loudness_delta_lu, abs=1e-9)
@@ -151,6 +152,63 @@ def test_streamed_compare_equals_in_memory(tmp_path, raw, monkeypatch, case):
     assert streamed.distortion.residual_db == pytest.approx(held.distortion.residual_db, abs=1e-3)
     assert streamed.stereo.side_to_mid_delta_db == pytest.approx(held.stereo.side_to_mid_delta_db, abs=1e-3, nan_ok=True)
     assert [f.code for f in streamed.findings] == [f.code for f in held.findings]
+
+
+@pytest.mark.parametrize("latency, invert", [(300, True), (-257, False)])
+def test_streamed_pair_cache_returns_the_decoded_blocks(tmp_path, raw, monkeypatch, latency, invert):
+    """The passes after the first read the cached pair: the same float32 samples, in the same blocks, as
+    the decoded, aligned, upmixed, polarity-corrected files; the files are not decoded again."""
+    from masteraid.audio import open_source
+    from masteraid.compare import core
+    from masteraid.compare.align import aligned_slices
+
+    x = raw[: 3 * RATE].mean(axis=1, keepdims=True)  # mono raw: upmixed to the pre-treat's two channels
+    y = delay(raw[: 3 * RATE] * 0.7, latency)[: 3 * RATE - 1000] * (-1 if invert else 1)
+    rp = write(tmp_path / "raw.wav", x, RATE, subtype="FLOAT")
+    pp = write(tmp_path / "pre.wav", y, RATE, subtype="FLOAT")
+    monkeypatch.setattr(core._FilePair, "BLOCK_FRAMES", 10000)  # several blocks, the last one shorter
+    pair = core._FilePair(open_source(rp), open_source(pp))
+    rs, ps = aligned_slices(pair.raw_frames, pair.pre_frames, latency)
+    xa = np.repeat(x.astype(np.float32), 2, axis=1)[rs]
+    ya = y.astype(np.float32)[ps] * (-1 if invert else 1)
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    pair.cache_in(str(cache))
+    try:
+        first = list(pair.blocks(rs, ps, invert))
+        for src in (pair.raw.src, pair.pre.src):
+            monkeypatch.setattr(src, "blocks", lambda *a, **k: pytest.fail("decoded again"))
+        again = list(pair.blocks(rs, ps, invert))
+    finally:
+        pair.close()
+    assert len(first) == len(again) == -(-xa.shape[0] // 10000)
+    for (xb, yb), (xc, yc) in zip(first, again):
+        assert xc.dtype == yc.dtype == np.float32 and xc.shape == xb.shape and yc.shape == yb.shape
+        np.testing.assert_array_equal(xc, xb)
+        np.testing.assert_array_equal(yc, yb)
+    np.testing.assert_array_equal(np.concatenate([b[0] for b in again]), xa)
+    np.testing.assert_array_equal(np.concatenate([b[1] for b in again]), ya)
+
+
+def test_streamed_compare_failing_part_way_leaves_no_temporary_files(tmp_path, raw, monkeypatch):
+    from masteraid.compare import core
+
+    rp = write(tmp_path / "raw.wav", raw, RATE)
+    pp = write(tmp_path / "pre.wav", delay(raw * 0.5, 100), RATE)
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    monkeypatch.setattr(core.tempfile, "tempdir", str(scratch))
+    seen = []
+
+    def fail(*_args, **_kwargs):  # after the first pass has written the cache, before the others read it
+        seen.extend(p.name for p in scratch.rglob("*.f32"))
+        raise RuntimeError("part-way")
+
+    monkeypatch.setattr(core, "tonal_change", fail)
+    with pytest.raises(RuntimeError, match="part-way"):
+        compare(rp, pp, memory_limit_mb=0)
+    assert {"raw.f32", "pre.f32"} <= set(seen)
+    assert list(scratch.iterdir()) == []
 
 
 # ------------------------------------------------------------- static EQ: no leak into the dynamics
