@@ -10,7 +10,8 @@ The recursive parts are vectorized exactly:
   exponentially, ``r[n] = max(r_in[n], r[n-1] * exp(-1 / (tau * fs)))``. In the log domain,
   ``z = ln r``, this is the max-plus linear recursion ``z[n] = max(z_in[n], z[n-1] - d)`` with
   ``d = 1 / (tau * fs)``, whose solution is ``z[n] = -d n + cummax_k<=n(z_in[k] + d k)``:
-  one ``np.maximum.accumulate`` per block, carrying ``z`` at the block end.
+  one ``np.maximum.accumulate`` per block, carrying ``z`` at the block end (the compressor's runs
+  over the samples with a reduction only: ``z = -inf`` elsewhere never raises the maximum).
 * **Attack** (compressor): a one-pole low-pass on the released gain reduction (``lfilter`` with
   ``zi``), as in Giannoulis, Massberg & Reiss, "Digital Dynamic Range Compressor Design — A
   Tutorial and Analysis", JAES 60(6), 2012 (the "smooth decoupled" detector).
@@ -139,13 +140,21 @@ def static_gain_reduction_db(level_db, threshold_db: float, ratio: float, knee_d
     threshold_db, ratio, knee_db : float
     """
     x = np.asarray(level_db, dtype=float)
-    over = x - threshold_db
+    gr = np.zeros(x.shape)
+    over = np.isfinite(x) & (x > threshold_db - knee_db / 2)
+    gr[over] = _knee_curve(x[over] - threshold_db, ratio, knee_db)
+    return gr
+
+
+def _knee_curve(over_db: np.ndarray, ratio: float, knee_db: float) -> np.ndarray:
+    """The static curve of :func:`static_gain_reduction_db` for finite levels ``over_db`` dB above the
+    threshold that are above the knee's start ``-W/2`` (a level at most rounding under it gives a
+    reduction of ~0, never a negative one)."""
     slope = 1.0 - 1.0 / ratio
-    gr = np.where(over > 0, over * slope, 0.0)
-    if knee_db > 0:
-        in_knee = np.abs(over) <= knee_db / 2
-        gr = np.where(in_knee, slope * (over + knee_db / 2) ** 2 / (2 * knee_db), gr)
-    return np.where(np.isfinite(x), gr, 0.0)
+    if knee_db <= 0:
+        return np.maximum(over_db, 0.0) * slope
+    half = knee_db / 2
+    return np.where(over_db <= half, (over_db + half) ** 2 * (slope / (2 * knee_db)), over_db * slope)
 
 
 def _rowmax(a: np.ndarray) -> np.ndarray:
@@ -154,6 +163,15 @@ def _rowmax(a: np.ndarray) -> np.ndarray:
     out = a[:, 0].copy()
     for j in range(1, a.shape[1]):
         np.maximum(out, a[:, j], out=out)
+    return out
+
+
+def _abs_rowmax(a: np.ndarray) -> np.ndarray:
+    """``_rowmax(np.abs(a))`` a column at a time (no ``(n, k)`` temporary)."""
+    out = np.abs(a[:, 0])
+    col = np.empty_like(out)
+    for j in range(1, a.shape[1]):
+        np.maximum(out, np.abs(a[:, j], out=col), out=out)
     return out
 
 
@@ -171,6 +189,7 @@ class _Release:
     def __init__(self, release_ms: float, rate: int):
         self.decay = 1000.0 / (release_ms * rate)
         self._carry = -np.inf
+        self._ramp = np.zeros(0)
 
     def process(self, reduction_db: np.ndarray) -> np.ndarray:
         if reduction_db.shape[0] == 0:
@@ -180,6 +199,29 @@ class _Release:
         z, self._carry = _release_log_domain(z, self._carry, self.decay)
         return np.exp(z)
 
+    def process_sparse(self, n: int, idx: np.ndarray, log_reduction: np.ndarray) -> np.ndarray:
+        """:meth:`process` for a block of ``n > 0`` samples whose reduction is zero except at the
+        ascending positions ``idx``, where its natural log is ``log_reduction``.
+
+        Zeros (``ln 0 = -inf``) never raise the running maximum of :func:`_release_log_domain`, so it
+        is taken over the ``idx`` samples only (led by the carried state) and spread over the block by
+        ``np.repeat``: each value holds until the next ``idx`` sample. Same arithmetic as :meth:`process`.
+        The ramp ``decay * k`` is kept for the longest block seen (8 bytes a frame).
+        """
+        if self._ramp.shape[0] < n:
+            self._ramp = self.decay * np.arange(n, dtype=float)
+        ramp = self._ramp[:n]
+        acc = np.empty(idx.shape[0] + 1)
+        acc[0] = self._carry - self.decay
+        np.take(ramp, idx, out=acc[1:])
+        acc[1:] += log_reduction
+        np.maximum.accumulate(acc, out=acc)
+        # acc[0] holds until idx[0], acc[j + 1] from idx[j] until idx[j + 1] (or the block's end)
+        z = np.repeat(acc, np.diff(idx, prepend=0, append=n))
+        z -= ramp
+        self._carry = float(z[-1])
+        return np.exp(z, out=z)
+
 
 class Compressor:
     """Feed-forward, stereo-linked, peak-sensing compressor with soft knee and makeup gain.
@@ -188,6 +230,11 @@ class Compressor:
     reduction then recovers with an exponential release (``release_ms``) and is smoothed by a
     one-pole attack filter (``attack_ms``). A steady tone whose peak is ``L`` dBFS settles at a gain
     of ``makeup_db - static_gain_reduction_db(L)``.
+
+    Fast path: only samples whose peak is above the knee's start ``T - W/2`` (compared linearly) can
+    have a reduction, so the dB level, the static curve and its log are computed for those alone and
+    the release runs on them (:meth:`_Release.process_sparse`); the output gain
+    ``makeup * 10^(-gr/20)`` is one ``exp``. All in float64.
     """
 
     def __init__(self, spec: CompressorSpec, rate: int):
@@ -197,22 +244,36 @@ class Compressor:
         # the one-pole attack filter y[n] = (1 - a) x[n] + a y[n-1] as a first-order section
         self._sos = np.array([[1.0 - self._a, 0.0, 0.0, 1.0, -self._a, 0.0]])
         self._zi = np.zeros((1, 1, 2))
-        self._makeup = 10.0 ** (spec.makeup_db / 20.0)
+        self._knee_start = 10.0 ** ((spec.threshold_db - spec.knee_db / 2) / 20.0)
+        self._ln_makeup = spec.makeup_db * math.log(10.0) / 20.0
 
     def gain_reduction_db(self, block: np.ndarray) -> np.ndarray:
         """The smoothed gain reduction (positive dB) for a block, advancing the state."""
+        n = block.shape[0]
+        if n == 0:
+            return np.zeros(0)
+        peak = _abs_rowmax(block)
+        # a reduction only over the knee's start; none for a non-finite level, as in static_gain_reduction_db
+        idx = np.flatnonzero((peak > self._knee_start) & (peak < np.inf))
+        level = peak[idx].astype(np.float64, copy=False)
+        np.log10(level, out=level)
+        level *= 20.0
+        level -= self.spec.threshold_db
+        z = _knee_curve(level, self.spec.ratio, self.spec.knee_db)
         with np.errstate(divide="ignore"):
-            level = 20.0 * np.log10(_rowmax(np.abs(block)))
-        s = self.spec
-        gr = static_gain_reduction_db(level, s.threshold_db, s.ratio, s.knee_db)
-        gr = self._release.process(gr)
-        if gr.shape[0] == 0:
-            return gr
-        return sosfilt_rows(self._sos, np.array(gr[None, :], dtype=np.float64, order="C"), self._zi)[0]
+            np.log(z, out=z)
+        gr = self._release.process_sparse(n, idx, z)
+        return sosfilt_rows(self._sos, gr[None, :], self._zi)[0]
 
     def process(self, block: np.ndarray) -> np.ndarray:
-        gr = self.gain_reduction_db(block)
-        return block * (self._makeup * 10.0 ** (-gr / 20.0))[:, None]
+        g = self.gain_reduction_db(block)
+        g *= -math.log(10.0) / 20.0  # makeup * 10^(-gr/20) = exp(ln(makeup) - gr ln(10) / 20)
+        g += self._ln_makeup
+        np.exp(g, out=g)
+        out = np.empty(block.shape, dtype=np.result_type(block, g))
+        for c in range(block.shape[1]):
+            np.multiply(block[:, c], g, out=out[:, c])
+        return out
 
 
 # ------------------------------------------------------------------------------------- limiter
