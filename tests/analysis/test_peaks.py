@@ -8,6 +8,7 @@ import math
 import numpy as np
 import pytest
 
+from masteraid.analysis import peaks
 from masteraid.analysis.peaks import (
     PeaksMeter,
     _oversample_all,
@@ -36,6 +37,14 @@ def tone(freq, peak_db, seconds, rate, phase_deg, channels=2):
     x[:n] *= ramp[:, None]
     x[-n:] *= ramp[::-1, None]
     return x
+
+
+def marked_overs(full, factor):
+    """Per label (input sample), whether some interpolated value of that window exceeds 1; and the over
+    events per channel (runs of marked labels), as float64 oversampling of everything gives them."""
+    marked = (np.abs(full) > 1.0).reshape(-1, factor, full.shape[1]).any(axis=1)
+    events = [int(np.count_nonzero(np.diff(np.r_[0, marked[:, c].astype(int)]) == 1)) for c in range(full.shape[1])]
+    return marked, events
 
 
 @pytest.mark.parametrize("factor", (4, 2))
@@ -117,10 +126,7 @@ def test_screened_true_peak_equals_full_oversampling(rate, block):
     peak, overs = tp.finish()
     np.testing.assert_allclose(peak, np.abs(full).max(axis=0), rtol=1e-12, atol=0)
     # overs: runs of input-sample periods in which some interpolated value exceeds 1
-    f = max(oversampling_factor(rate), 1)
-    marked = (np.abs(full) > 1.0).reshape(-1, f, 2).any(axis=1)
-    expected = [int(np.count_nonzero(np.diff(np.r_[0, marked[:, c].astype(int)]) == 1)) for c in range(2)]
-    np.testing.assert_array_equal(overs, expected)
+    np.testing.assert_array_equal(overs, marked_overs(full, oversampling_factor(rate))[1])
     if block == 65536 and rate < 176400:
         assert tp.samples_measured < 0.7 * x.size  # most of the signal was not oversampled
 
@@ -225,17 +231,54 @@ def test_streaming_equals_whole(block):
     assert a.dc_offset_dbfs == pytest.approx(b.dc_offset_dbfs, rel=1e-9)
 
 
-@pytest.mark.parametrize("n", (64, 2047, 2048, 5000, 70001))
+@pytest.mark.parametrize("n", (64, peaks._GEMM_MIN_WINDOWS - 1, peaks._GEMM_MIN_WINDOWS, 5000, 70001))
 def test_interpolated_peak_and_overs_equal_float64_oversampling(n):
-    """Both paths (np.correlate for short runs, the float32 banded product with float64 re-checks for
-    long ones) give float64 oversampling's maximum and overs, on loud material with values near 1."""
+    """Both paths (np.correlate for few windows, the float32 banded product with float64 re-checks for
+    more) give float64 oversampling's maximum and overs (every phase, the samples included), on loud
+    material with values near 1; skipped windows count for neither."""
     rate = 48000
     x = np.clip(music_like(2.0, rate, 1, level_db=-6, seed=8)[:, 0] * 1.8, -0.999, 0.999)
     tp = _TruePeak(rate, 1)
     seg = x[: n + tp.hist]
-    top, over = tp._interpolated(seg, n)
-    windows = np.lib.stride_tricks.sliding_window_view(seg, tp.taps)[:n]
-    exact = np.abs(windows @ tp.h[1:].T).max(axis=1)
+    windows = np.lib.stride_tricks.sliding_window_view(seg, tp.taps)
+    exact = np.abs(windows @ tp.h.T).max(axis=1)
+    top, over = tp._interpolated(seg)
     assert top == pytest.approx(exact.max(), rel=1e-12)
     np.testing.assert_array_equal(over, np.flatnonzero(exact > 1.0))
     assert over.size > 0 or n < 1000
+    skip = np.r_[np.argmax(exact), np.flatnonzero(exact > 1.0)[::2]]  # the loudest window and half the overs
+    keep = np.ones(n, dtype=bool)
+    keep[skip] = False
+    top, over = tp._interpolated(seg, skip)
+    assert top == pytest.approx(exact[keep].max(), rel=1e-12)
+    np.testing.assert_array_equal(over, np.flatnonzero(keep & (exact > 1.0)))
+
+
+@pytest.mark.parametrize("gemm_min", (0, peaks._GEMM_MIN_WINDOWS, 10**9))
+@pytest.mark.parametrize("block", (1000, 4801, 65536))
+def test_many_loud_runs_per_block_equal_full_oversampling(block, gemm_min, monkeypatch):
+    """Limited-sounding bursts (clipped at 0.999: inter-sample overs) every ~1500 samples in a quiet
+    signal: several candidate runs per block, measured together (the windows between two runs skipped),
+    some crossing block boundaries; np.correlate, the banded product, and the default choice between
+    them all give float64 oversampling's peak, overs and last over."""
+    monkeypatch.setattr(peaks, "_GEMM_MIN_WINDOWS", gemm_min)
+    rate = 48000
+    rng = np.random.default_rng(3)
+    x = music_like(3.0, rate, 2, level_db=-30, seed=4)
+    loud = np.clip(music_like(3.0, rate, 2, level_db=-4, seed=6) * 1.8, -0.999, 0.999)
+    for start in range(700, x.shape[0] - 800, 1500):
+        a = start + int(rng.integers(0, 100))
+        b = a + int(rng.integers(30, 700))
+        x[a:b] = loud[a:b]
+    full = _oversample_all(x, rate)
+    marked, events = marked_overs(full, 4)
+    tp = _TruePeak(rate, 2)
+    for i in range(0, x.shape[0], block):
+        xt = np.ascontiguousarray(x[i : i + block].T)
+        tp.feed_t(xt, np.abs(xt))
+    last = [int(np.flatnonzero(marked[: x.shape[0], c])[-1]) for c in range(2)]
+    np.testing.assert_array_equal(tp.last_over, last)
+    peak, overs = tp.finish()
+    np.testing.assert_allclose(peak, np.abs(full).max(axis=0), rtol=1e-12, atol=0)
+    np.testing.assert_array_equal(overs, events)
+    assert min(events) > 200
