@@ -81,7 +81,7 @@ def interpolator(factor: int, taps: int | None = None, beta: float | None = None
     each row normalised to sum 1; row 0 is exactly the unit impulse.
 
     ``taps`` and ``beta`` override the meter's design (:data:`INTERPOLATOR_DESIGNS`), for other uses
-    of the same formula (the chain's limiter reads its envelope at 8x with 16 taps).
+    of the same formula (the chain's limiter reads its envelope at 8x with 32 taps).
 
     Returns
     -------

@@ -282,15 +282,20 @@ class Compressor:
 #: peak by up to 0.7 dB near Nyquist, and meters on other grids — ffmpeg's 192 kHz resampling of 44.1 kHz,
 #: libebur128's 4x — read between its points; 8x keeps the envelope at or above them).
 OVERSAMPLE = 8
-#: Taps per phase of the interpolator (16 input samples around each point; Kaiser beta 8).
-TP_TAPS = 16
-_TP_BETA = 8.0
+#: Taps per phase of the interpolator (32 input samples around each point; Kaiser beta 6): flat within
+#: 0.01 dB up to 0.85 of Nyquist (18.7 kHz at 44.1 kHz) and -0.2 dB at 0.9, flatter than the audit's
+#: meter (24 taps, -1.0 dB at 0.9), so the envelope does not under-read bright peaks. The earlier 16 taps
+#: at beta 8 were -0.6 dB at 0.8 and -1.7 dB at 0.85 of Nyquist: on the demo's bright master the audit
+#: meter read -0.75 dBTP under a -1.15 dB envelope ceiling, and the final pass ran again with 0.4 dB more
+#: margin (0.4 dB more average limiting).
+TP_TAPS = 32
+_TP_BETA = 6.0
 
 
 def tp_interpolator(factor: int = OVERSAMPLE, taps: int = TP_TAPS, beta: float = _TP_BETA) -> np.ndarray:
     """Polyphase Kaiser-windowed sinc interpolator, shape ``(factor, taps)``: row ``p`` gives the signal at
     ``taps/2 - 1 + p/factor`` samples after the window start; each row sums to 1, row 0 is the sample
-    itself (:func:`masteraid.analysis.peaks.interpolator`, at 8x and 16 taps)."""
+    itself (:func:`masteraid.analysis.peaks.interpolator`, at 8x and 32 taps)."""
     return interpolator(factor, taps, beta)
 
 
@@ -413,22 +418,25 @@ def sliding_max(x: np.ndarray, size: int) -> np.ndarray:
     """Maxima of every window of ``size`` consecutive values of a 1-D array: ``out[i] = max x[i : i + size]``,
     ``len(x) - size + 1`` values.
 
-    van Herk / Gil-Werman: in blocks of ``size``, the maximum over a window is that of the suffix
-    maximum of the block where it starts and the prefix maximum of the block where it ends (O(n), no loop).
+    By doubling: after step ``j`` the buffer holds the maxima of windows of ``w = 2**j`` values, and a
+    window of ``size`` is two overlapping windows of the largest ``w <= size``: ``log2(size)`` elementwise
+    maxima, no loop over the data (2x faster than van Herk / Gil-Werman's block accumulations at 480).
     """
     n = x.shape[0]
     if size <= 1 or n == 0:
         return x.copy()
     if n < size:
         return np.zeros(0)
-    nb = -(-n // size)
-    pad = np.full(nb * size, -np.inf)
-    pad[:n] = x
-    blocks = pad.reshape(nb, size)
-    pre = np.maximum.accumulate(blocks, axis=1).reshape(-1)
-    suf = np.maximum.accumulate(blocks[:, ::-1], axis=1)[:, ::-1].reshape(-1)
+    a = np.array(x, dtype=np.float64)
+    b = np.empty_like(a)
+    w, valid = 1, n  # a[:valid] holds the maxima of the windows of w values
+    while 2 * w <= size:
+        np.maximum(a[: valid - w], a[w:valid], out=b[: valid - w])
+        a, b = b, a
+        valid -= w
+        w *= 2
     m = n - size + 1
-    return np.maximum(suf[:m], pre[size - 1 : size - 1 + m])
+    return np.maximum(a[:m], a[size - w : size - w + m])
 
 
 class LimiterGain:

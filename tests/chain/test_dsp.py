@@ -10,7 +10,7 @@ import pyebur128 as pe
 from masteraid.audio import ArraySource
 from masteraid.chain import ChainSpec, CompressorSpec, EqBand, LimiterSpec, render_chain
 from masteraid.chain.dsp import Compressor, EqFilter, LimiterGain, LoudnessAccumulator, static_gain_reduction_db
-from tests.signals import music_like, sine
+from tests.signals import converter_band, music_like, sine
 
 
 def _steady_peak_db(y, rate, seconds=0.25):
@@ -171,13 +171,28 @@ def _limit(x, rate, ceiling=-1.0, drive_db=0.0, block_frames=65536):
 
 @pytest.mark.parametrize("rate", [44100, 48000])
 @pytest.mark.parametrize("channels", [1, 2])
-def test_limiter_never_exceeds_the_ceiling(rate, channels):
-    x = music_like(8.0, rate, channels, level_db=-14.0)
+@pytest.mark.parametrize("seed", [0, 1])
+def test_limiter_never_exceeds_the_ceiling(rate, channels, seed):
+    x = converter_band(music_like(8.0, rate, channels, level_db=-14.0, seed=seed), rate)
     res = _limit(x, rate, ceiling=-1.0, drive_db=12.0)
     assert res.limiter_max_reduction_db > 6.0  # it really limited
     _, tp_ref = _ebur128(res.samples, rate)  # an independent meter (libebur128, 4x)
     assert tp_ref <= -1.0 + 1e-9
     assert res.true_peak_dbtp <= -1.0 + 1e-9
+    assert res.final_passes == 1  # the envelope read the peaks: no second pass with a larger margin
+
+
+@pytest.mark.parametrize("rate", [44100, 48000])
+def test_limiter_with_full_level_content_up_to_nyquist(rate):
+    # White noise at full level up to Nyquist: the envelope's interpolator is -3 dB at 0.95 of Nyquist, so
+    # it under-reads there; the audit's meter still keeps the master under the ceiling (a second pass with a
+    # larger margin if needed), and libebur128, whose interpolator reaches closer to Nyquist, reads at
+    # most a few tenths of a dB above it.
+    x = music_like(8.0, rate, 2, level_db=-14.0, seed=1)
+    res = _limit(x, rate, ceiling=-1.0, drive_db=12.0)
+    _, tp_ref = _ebur128(res.samples, rate)
+    assert res.true_peak_dbtp <= -1.0 + 1e-9
+    assert tp_ref <= -1.0 + 0.25
 
 
 def test_limiter_worst_case_intersample_peaks():
@@ -284,6 +299,26 @@ def test_true_peak_envelope_at_least_the_audit_meter():
     assert env.shape[0] == x.shape[0]
     assert np.all(env >= np.abs(x).max(axis=1) - 1e-12)
     assert env.max() >= float(np.max(true_peak(x, rate))) * 10 ** (-0.01 / 20)
+
+
+@pytest.mark.parametrize("fraction, response_db", [(0.5, 0.01), (0.8, 0.01), (0.85, 0.02), (0.9, 0.25)])
+@pytest.mark.parametrize("phase", [0.37, 1.9])
+def test_true_peak_envelope_of_bright_sines(fraction, response_db, phase):
+    # A sine at a fraction of Nyquist, its crests between samples: the envelope reads each crest (0.5)
+    # within the interpolator's response there plus the 8x grid's worst case (a crest half-way between
+    # two oversampled points), and never less than the audit's meter does.
+    from masteraid.analysis.peaks import true_peak
+    from masteraid.chain.dsp import OVERSAMPLE, TruePeakEnvelope
+
+    rate = 44100
+    n = np.arange(8820)
+    x = 0.5 * np.sin(np.pi * fraction * n + phase)[:, None]
+    env = TruePeakEnvelope(1).process(x)[400:-400]
+    grid_db = -20 * np.log10(np.cos(np.pi * fraction / (2 * OVERSAMPLE)))
+    # every span [n - 1, n + 1) holds a crest of |x| (half a period is under 1.25 samples): all read
+    assert 20 * np.log10(env.min() / 0.5) >= -(response_db + grid_db)
+    assert env.max() <= 0.5 * 10 ** (0.05 / 20)  # and no over-read
+    assert env.max() >= float(np.max(true_peak(x, rate))) - 1e-9
 
 
 def test_true_peak_envelope_of_a_sine_between_samples():
