@@ -175,14 +175,6 @@ def _abs_rowmax(a: np.ndarray) -> np.ndarray:
     return out
 
 
-def _release_log_domain(r: np.ndarray, carry: float, decay: float) -> tuple[np.ndarray, float]:
-    """``out[n] = max(r[n], out[n-1] - decay)`` on ``r = ln(reduction)``, vectorized; returns (out, carry)."""
-    k = np.arange(r.shape[0], dtype=float)
-    acc = np.maximum.accumulate(r + decay * k)
-    out = np.maximum(acc, carry - decay) - decay * k
-    return out, float(out[-1]) if out.shape[0] else carry
-
-
 class _Release:
     """Exponential release of a gain reduction in dB: ``y[n] = max(x[n], y[n-1] * exp(-1/(tau fs)))``."""
 
@@ -191,22 +183,15 @@ class _Release:
         self._carry = -np.inf
         self._ramp = np.zeros(0)
 
-    def process(self, reduction_db: np.ndarray) -> np.ndarray:
-        if reduction_db.shape[0] == 0:
-            return reduction_db
-        with np.errstate(divide="ignore"):
-            z = np.log(np.maximum(reduction_db, 0.0))
-        z, self._carry = _release_log_domain(z, self._carry, self.decay)
-        return np.exp(z)
-
     def process_sparse(self, n: int, idx: np.ndarray, log_reduction: np.ndarray) -> np.ndarray:
-        """:meth:`process` for a block of ``n > 0`` samples whose reduction is zero except at the
+        """The released reduction for a block of ``n > 0`` samples whose reduction is zero except at the
         ascending positions ``idx``, where its natural log is ``log_reduction``.
 
-        Zeros (``ln 0 = -inf``) never raise the running maximum of :func:`_release_log_domain`, so it
-        is taken over the ``idx`` samples only (led by the carried state) and spread over the block by
-        ``np.repeat``: each value holds until the next ``idx`` sample. Same arithmetic as :meth:`process`.
-        The ramp ``decay * k`` is kept for the longest block seen (8 bytes a frame).
+        In the log domain the release is ``z[n] = max(r[n], z[n-1] - decay)``, i.e. ``z[n] + decay n`` is
+        the running maximum of ``r[k] + decay k`` (led by the carried state). Zeros (``ln 0 = -inf``)
+        never raise that maximum, so it is taken over the ``idx`` samples only and spread over the block
+        by ``np.repeat``: each value holds until the next ``idx`` sample. The ramp ``decay * k`` is kept
+        for the longest block seen (8 bytes a frame).
         """
         if self._ramp.shape[0] < n:
             self._ramp = self.decay * np.arange(n, dtype=float)
@@ -450,24 +435,36 @@ class LimiterGain:
 
     def __init__(self, ceiling_db: float, lookahead_samples: int, release_ms: float, rate: int):
         self.ceiling_db = float(ceiling_db)
+        self._ceiling = 10.0 ** (self.ceiling_db / 20.0)
         self.L = max(1, int(lookahead_samples))
         self.latency = self.L - 1
         self._release = _Release(release_ms, rate)
-        self._max_hist = np.zeros(self.L - 1)
+        self._max_hist = np.zeros(self.L - 1)  # the envelope's last L - 1 values
         self._avg_hist = np.zeros(self.L - 1)
 
     def attenuation_db(self, env: np.ndarray) -> np.ndarray:
-        """Smoothed attenuation (positive dB), lagging the envelope by :attr:`latency`."""
-        if env.shape[0] == 0:
+        """Smoothed attenuation (positive dB), lagging the envelope by :attr:`latency`.
+
+        The sliding maximum runs on the envelope itself (``max(20 log10 x - ceiling, 0)`` is monotonic,
+        so it commutes with the maximum), and the dB value, its log and the release only on the samples
+        over the ceiling (:meth:`_Release.process_sparse`): on a loud master about half of them.
+        """
+        n = env.shape[0]
+        if n == 0:
             return env
-        with np.errstate(divide="ignore"):
-            a = np.maximum(20.0 * np.log10(env) - self.ceiling_db, 0.0)
         L = self.L
         if L > 1:
-            arr = np.concatenate([self._max_hist, a])
+            arr = np.concatenate([self._max_hist, env])
             self._max_hist = arr[arr.shape[0] - (L - 1) :]
-            a = sliding_max(arr, L)  # trailing window [n-L+1, n]
-        a = self._release.process(a)
+            peak = sliding_max(arr, L)  # trailing window [n-L+1, n]
+        else:
+            peak = np.asarray(env, dtype=np.float64)
+        idx = np.flatnonzero(peak > self._ceiling)
+        over = 20.0 * np.log10(peak[idx]) - self.ceiling_db
+        keep = over > 0.0  # a value a rounding over the linear ceiling can be 0 dB over it
+        if not keep.all():
+            idx, over = idx[keep], over[keep]
+        a = self._release.process_sparse(n, idx, np.log(over))
         if L > 1:
             arr = np.concatenate([self._avg_hist, a])
             self._avg_hist = arr[arr.shape[0] - (L - 1) :]

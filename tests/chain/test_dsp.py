@@ -236,6 +236,34 @@ def test_limiter_gain_reaches_the_requirement_at_the_peak_and_releases():
     assert att[t] == pytest.approx(need * math.exp(-(t - 10000 - (L - 1) / 2) / (0.05 * rate)), rel=0.02)
 
 
+@pytest.mark.parametrize("blocks", [[6000], [1] * 50 + [7, 333, 5610], [2999, 1, 3000]])
+def test_limiter_gain_equals_a_per_sample_reference(blocks):
+    # The documented law, one sample at a time: required attenuation, trailing maximum over L, exponential
+    # release (in dB), moving average over L; fed in uneven blocks, silence and 0 included.
+    rate, L, ceiling, release_ms = 48000, 48, -1.0, 5.0
+    rng = np.random.default_rng(5)
+    env = np.abs(rng.standard_normal(6000)) * 0.3
+    env[1000:1100] *= 8.0  # a loud burst
+    env[2500:5000] = 0.0  # silence, where the release has died away by 4500:
+    env[4500] = 10 ** (ceiling / 20)  # exactly at the ceiling
+    env[4700] = 10 ** ((ceiling + 0.005) / 20)  # just over it
+    a = np.array([max(0.0, 20 * math.log10(e) - ceiling) if e > 0 else 0.0 for e in env])
+    held = np.array([a[max(0, n - L + 1) : n + 1].max() for n in range(a.shape[0])])
+    r, y, prev = math.exp(-1000.0 / (release_ms * rate)), np.zeros_like(held), 0.0
+    for n, v in enumerate(held):
+        prev = max(v, prev * r)
+        y[n] = prev
+    expected = np.array([y[max(0, n - L + 1) : n + 1].sum() / L for n in range(y.shape[0])])
+    lim = LimiterGain(ceiling, L, release_ms, rate)
+    parts, pos = [], 0
+    for b in blocks:
+        parts.append(lim.attenuation_db(env[pos : pos + b]))
+        pos += b
+    got = np.concatenate(parts)
+    assert got.shape == expected.shape
+    np.testing.assert_allclose(got, expected, rtol=1e-9, atol=1e-9)
+
+
 def test_no_flat_topped_peaks():
     rate = 44100
     x = music_like(8.0, rate, 2, level_db=-14.0)
