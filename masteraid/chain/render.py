@@ -17,9 +17,9 @@ Two passes over the audio, each with bounded memory:
    above the ceiling, the file is not committed: the internal safety margin grows by the excess and
    the limiter passes run again.
 
-Every pass is a pipeline of threads (:class:`_Prefetch` reads or decodes ahead, :class:`_Stage` workers
-store, measure and write behind): the heavy steps (biquads, matrix products, file I/O) release the GIL,
-so a pass uses two cores. Each stage sees the blocks in order, so the result does not depend on the
+Every pass is a pipeline of threads (:mod:`masteraid._threads`: a ``Prefetch`` reads or decodes ahead,
+``Stage`` workers store, measure and write behind): the heavy steps (biquads, matrix products, file
+I/O) release the GIL, so a pass uses two cores. Each stage sees the blocks in order, so the result does not depend on the
 threads, nor on the block size. BLAS runs on one thread throughout (its own threads spinning against
 ours made the true-peak check 5x slower). On a 4.8-minute 48 kHz pair with two tone rounds the render
 went from 10.4 s to 5.4 s (two cores).
@@ -52,6 +52,7 @@ from .dsp import (
     gated_integrated,
 )
 from .._blas import single_threaded_blas
+from .._threads import Prefetch, Stage
 from .._diskarray import DiskArray
 from .spec import ChainSpec, LimiterSpec
 
@@ -143,106 +144,6 @@ class _TruePeakOver(Exception):
         self.measured = measured
 
 
-# ----------------------------------------------------------------------------------- threads
-
-
-class _Stage:
-    """Runs ``fn(*item)`` for each queued item, in order, on one worker thread, so a pass's stages overlap
-    on two cores (the heavy steps, biquads, matrix products and file I/O, release the GIL). At most
-    ``depth`` items wait. An error in ``fn`` is re-raised by the next :meth:`put` or by :meth:`close`;
-    the items after it are dropped."""
-
-    def __init__(self, fn: Callable, name: str, depth: int = 3):
-        import queue
-        import threading
-
-        self._queue: "queue.Queue" = queue.Queue(maxsize=depth)
-        self._error: BaseException | None = None
-
-        def work():
-            while True:
-                item = self._queue.get()
-                if item is None:
-                    return
-                if self._error is None:
-                    try:
-                        fn(*item)
-                    except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread
-                        self._error = exc
-
-        self._thread = threading.Thread(target=work, name=name, daemon=True)
-        self._thread.start()
-
-    def put(self, *item) -> None:
-        if self._error is not None:
-            raise self._error
-        self._queue.put(item)
-
-    def stop(self) -> None:
-        """Let the worker finish the queued items and end (raises nothing; for ``finally``)."""
-        if self._thread.is_alive():
-            self._queue.put(None)
-            self._thread.join()
-
-    def close(self) -> None:
-        """Wait for the queued items; re-raise the worker's error, if any."""
-        self.stop()
-        if self._error is not None:
-            raise self._error
-
-
-class _Prefetch:
-    """Iterates ``items`` on a worker thread, at most ``depth`` items ahead of the consumer (decoding the
-    file or reading the cache overlaps with processing the previous block). Re-raises the iterator's
-    error where the consumer reaches it; :meth:`stop` ends the worker early."""
-
-    _END = object()
-
-    def __init__(self, items, name: str, depth: int = 2):
-        import queue
-        import threading
-
-        self._queue: "queue.Queue" = queue.Queue(maxsize=depth)
-        self._stopped = False
-
-        def work():
-            try:
-                for item in items:
-                    if self._stopped:
-                        break
-                    self._queue.put((item, None))
-                self._queue.put((self._END, None))
-            except BaseException as exc:  # noqa: BLE001 - re-raised in the consumer's thread
-                self._queue.put((self._END, exc))
-            finally:
-                close = getattr(items, "close", None)
-                if close is not None:
-                    close()
-
-        self._thread = threading.Thread(target=work, name=name, daemon=True)
-        self._thread.start()
-
-    def __iter__(self):
-        while True:
-            item, exc = self._queue.get()
-            if exc is not None:
-                raise exc
-            if item is self._END:
-                return
-            yield item
-
-    def stop(self) -> None:
-        import queue
-
-        self._stopped = True
-        while self._thread.is_alive():
-            try:
-                self._queue.get(timeout=0.05)
-            except queue.Empty:
-                pass
-        self._thread.join()
-
-
 # ------------------------------------------------------------------------- true-peak checking
 
 
@@ -258,14 +159,15 @@ def _audit_true_peak_meter(rate: int, channels: int):
 
 
 class _ThreadedMeter:
-    """Feeds a peaks meter on a :class:`_Stage` (its interpolation is matrix products that release the
-    GIL), so checking the written master overlaps with rendering it; a few blocks are queued at most."""
+    """Feeds a peaks meter on a :class:`~masteraid._threads.Stage` (its interpolation is matrix products
+    that release the GIL), so checking the written master overlaps with rendering it; a few blocks are
+    queued at most."""
 
     clipped = 0
 
     def __init__(self, meter):
         self._meter = meter
-        self._stage = _Stage(meter.feed_t, "masteraid-tp-check", depth=4)
+        self._stage = Stage(meter.feed_t, "masteraid-tp-check", depth=4)
 
     def feed(self, block) -> None:
         # channel-major, as the meter works (its feed(block) makes this same copy)
@@ -462,9 +364,9 @@ def _pre_pass(src, spec: ChainSpec, x_store, env_store, p_store, block_frames: i
     def envelope(y):
         put_env(tp.process(y))
 
-    reader = _Prefetch((pre.equalize(b) for b in src.blocks(block_frames)), "masteraid-render-read")
-    stores = _Stage(store, "masteraid-render-store")
-    envelopes = _Stage(envelope, "masteraid-render-envelope")
+    reader = Prefetch((pre.equalize(b) for b in src.blocks(block_frames)), "masteraid-render-read")
+    stores = Stage(store, "masteraid-render-store")
+    envelopes = Stage(envelope, "masteraid-render-envelope")
     try:
         pos = 0
         for block in reader:
@@ -497,14 +399,14 @@ def _limiter_pass(x_store, env_store, rate: int, lim: LimiterSpec, drive_db: flo
     on a worker thread (measuring and writing overlap with limiting the next block). ``att_store``: the
     attenuation per output sample at this drive and margin, kept by :func:`_predict_loudness`."""
     if att_store is not None:
-        sinks = _Stage(sink, "masteraid-render-sink")
+        sinks = Stage(sink, "masteraid-render-sink")
     else:
         drive = 10.0 ** (drive_db / 20.0)
 
         def apply(xo, a):  # the gain applied on the worker: the gain law alone is left on this thread
             sink((xo * drive) * (10.0 ** (-a / 20.0))[:, None], a)
 
-        sinks = _Stage(apply, "masteraid-render-sink")
+        sinks = Stage(apply, "masteraid-render-sink")
     try:
         if att_store is not None:
             _apply_attenuation(x_store, att_store, drive_db, block_frames, sinks)
@@ -515,7 +417,7 @@ def _limiter_pass(x_store, env_store, rate: int, lim: LimiterSpec, drive_db: flo
         sinks.stop()
 
 
-def _apply_attenuation(x_store, att_store, drive_db: float, block_frames: int, sinks: _Stage) -> None:
+def _apply_attenuation(x_store, att_store, drive_db: float, block_frames: int, sinks: Stage) -> None:
     frames = x_store.shape[0]
     drive = 10.0 ** (drive_db / 20.0)
 
@@ -524,7 +426,7 @@ def _apply_attenuation(x_store, att_store, drive_db: float, block_frames: int, s
             e = min(o + block_frames, frames)
             yield np.asarray(att_store[o:e], dtype=np.float64), np.asarray(x_store[o:e], dtype=np.float64)
 
-    reader = _Prefetch(read(), "masteraid-render-read")
+    reader = Prefetch(read(), "masteraid-render-read")
     try:
         for att, xb in reader:
             sinks.put((xb * drive) * (10.0 ** (-att / 20.0))[:, None], att)
@@ -544,7 +446,7 @@ def _envelope_blocks(env_store, frames: int, total: int, block_frames: int):
 
 
 def _limit_blocks(x_store, env_store, rate: int, lim: LimiterSpec, drive_db: float, margin_db: float,
-                  block_frames: int, sinks: _Stage) -> None:
+                  block_frames: int, sinks: Stage) -> None:
     frames, ch = x_store.shape
     L = max(1, int(round(lim.lookahead_ms * rate / 1000.0)))
     gain = LimiterGain(lim.ceiling_dbtp - margin_db, L, lim.release_ms, rate)
@@ -559,7 +461,7 @@ def _limit_blocks(x_store, env_store, rate: int, lim: LimiterSpec, drive_db: flo
             xo = np.asarray(x_store[o0:o1], dtype=np.float64) if o1 > o0 else None
             yield envb, xo
 
-    reader = _Prefetch(read(), "masteraid-render-read")
+    reader = Prefetch(read(), "masteraid-render-read")
     try:
         for envb, xo in reader:
             att = gain.attenuation_db(envb * drive)
@@ -828,8 +730,8 @@ def _predict_loudness(env_store, p_store, rate: int, lim: LimiterSpec, drive_db:
         acc.feed(10.0 ** (-att / 10.0) * p_store[o0:o1] * (drive * drive))
 
     total = frames + L - 1
-    reader = _Prefetch(_envelope_blocks(env_store, frames, total, block_frames), "masteraid-render-read")
-    takes = _Stage(take, "masteraid-render-predict")
+    reader = Prefetch(_envelope_blocks(env_store, frames, total, block_frames), "masteraid-render-read")
+    takes = Stage(take, "masteraid-render-predict")
     try:
         for s, envb in reader:
             att = gain.attenuation_db(envb * drive)

@@ -41,6 +41,7 @@ import numpy as np
 
 from .._blas import single_threaded_blas
 from .._diskarray import DiskArray
+from .._threads import Prefetch
 from ..audio import AudioInfo, FileSource, open_source
 from ..errors import MismatchError
 from ..findings import Finding, rank
@@ -443,15 +444,29 @@ def _frames_and_spectra(pair, frame_pass, rs: slice, ps: slice, al, rate: int, c
     #    part (applying it per STFT bin instead leaks EQ into the gains and the residual)
     final_pass = FrameGroupsPass(rate, channels, overlap, store_dir=store_dir, store_name="filtered.f32")
     fir = FirStream(linear_filter(cs, rate), channels)
-    late = np.zeros((0, channels), dtype=np.float32)  # the pre-treat, held back as long as the filter lags
-    for xb, yb in pair.blocks(rs, ps, al.polarity_inverted):
-        for s in range(0, xb.shape[0], PIECE_FRAMES):  # in pieces: no whole-file copies of either render
-            xf = fir.process(xb[s : s + PIECE_FRAMES])
-            late = np.concatenate([late, yb[s : s + PIECE_FRAMES]])
-            final_pass.feed(xf, late[: xf.shape[0]])
-            late = late[xf.shape[0] :]
-    xf = fir.flush()
-    final_pass.feed(xf, late[: xf.shape[0]])
+
+    def filtered():
+        """The filtered raw and the pre-treat held back as long as the filter lags, in pieces (no
+        whole-file copies of either render)."""
+        late = np.zeros((0, channels), dtype=np.float32)
+        for xb, yb in pair.blocks(rs, ps, al.polarity_inverted):
+            for s in range(0, xb.shape[0], PIECE_FRAMES):
+                xf = fir.process(xb[s : s + PIECE_FRAMES])
+                late = np.concatenate([late, yb[s : s + PIECE_FRAMES]])
+                yield xf, late[: xf.shape[0]]
+                late = late[xf.shape[0] :]
+        xf = fir.flush()
+        yield xf, late[: xf.shape[0]]
+
+    # the filter runs a piece ahead on a worker thread (by then the measurement thread is usually done and
+    # this pass alone used one core): whole compare, medians of 5 interleaved runs, 4.8-minute pair
+    # streamed 3.66 -> 3.24 s, 2.3-minute pair 1.84 -> 1.66 s; the same results
+    pieces = Prefetch(filtered(), "masteraid-compare-filter")
+    try:
+        for xf, yl in pieces:
+            final_pass.feed(xf, yl)
+    finally:
+        pieces.stop()
     try:
         fg = final_pass.result()
         # what is left of the linear part, per group, with the gain reduction this pass reads undone (the

@@ -189,15 +189,15 @@ def test_an_error_in_a_worker_stage_reaches_the_caller(tmp_path, monkeypatch):
 
 
 def test_prefetch_ends_early_and_re_raises():
-    from masteraid.chain.render import _Prefetch
+    from masteraid._threads import Prefetch
 
     def items():
         yield from range(5)
         raise ValueError("bad block")
 
     with pytest.raises(ValueError, match="bad block"):
-        list(_Prefetch(items(), "t"))
-    p = _Prefetch(iter(range(10**6)), "t")
+        list(Prefetch(items(), "t"))
+    p = Prefetch(iter(range(10**6)), "t")
     assert next(iter(p)) == 0
     p.stop()  # the worker, blocked on a full queue, ends
     assert not p._thread.is_alive()
