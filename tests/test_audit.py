@@ -287,7 +287,9 @@ def _audit_samples(x, rate=RATE):
 def mix():
     from .signals import music_like
 
-    return music_like(10.0, RATE, level_db=-20.0)  # peaks about -3 dBTP, about -17 LUFS
+    x = music_like(10.0, RATE, level_db=-20.0)  # peaks about -3 dBTP, about -17 LUFS
+    x[-RATE:] *= np.linspace(1.0, 0.0, RATE)[:, None] ** 3  # it ends: a 1 s fade-out, not a cut
+    return x
 
 
 def test_e2e_clean_mix_is_ready(mix):

@@ -17,9 +17,12 @@ Definitions
   silence*: windows below −150 dBFS RMS (under a 24-bit LSB; float renders leave denormal-sized
   leftovers that are not a noise floor). A file shorter than 50 ms uses its one partial window.
   ``-inf`` when every window is digital silence.
-* ``tail_cut``: ``tail_level_db > noise_floor_db + 20`` and ``tail_level_db > −50``. A render that
-  stops while the music still sounds well above the file's quiet passages. Note that a mix with no
-  quiet passage at all (noise floor within 20 dB of the ending) is never flagged by this rule.
+* ``tail_cut``: ``tail_level_db > −50`` and either ``tail_level_db > noise_floor_db + 20`` (the render
+  stops while the music still sounds well above the file's quiet passages) or ``tail_level_db`` within
+  10 dB of the median level of the audible 50 ms windows (it stops at the music's ordinary level: a
+  render cut in the middle of a chorus, in a dense mix whose quietest windows are within 20 dB of its
+  loud ones, which the first rule missed). A steady signal to the last sample (a tone, even DC) reads
+  as cut; a fade-out or a decay to 10 dB under the median does not.
 
 Memory: one float per 50 ms window (about 1.7 MB for 3 hours) and the last 50 ms of samples.
 Cost per block: one BLAS dot product per 50 ms window and a backwards scan of the block's end for
@@ -49,6 +52,8 @@ DIGITAL_SILENCE_DBFS = -150.0
 TAIL_CUT_MARGIN_DB = 20.0
 #: ... and be above this level (dBFS).
 TAIL_CUT_MIN_DBFS = -50.0
+#: ``tail_cut`` also when the tail is within this many dB of the median window level.
+TAIL_CUT_MEDIAN_DB = 10.0
 
 _THRESHOLD = 10.0 ** (SILENCE_THRESHOLD_DBFS / 20.0)
 _FIRST_SCAN = 256
@@ -186,16 +191,17 @@ class EdgesMeter:
         else:  # shorter than one window: the partial one
             sums = np.array([self._cur])
             frames = np.array([total])
-        noise_floor = -math.inf
+        noise_floor = median = -math.inf
         if total:
             with np.errstate(divide="ignore"):
                 levels = 10.0 * np.log10(sums / (frames * self.channels))
             audible = levels[levels >= DIGITAL_SILENCE_DBFS]
             if audible.size:
-                noise_floor = float(np.percentile(audible, NOISE_FLOOR_PERCENTILE))
+                noise_floor, median = (float(v) for v in np.percentile(audible, [NOISE_FLOOR_PERCENTILE, 50.0]))
 
         tail_cut = bool(
-            tail_level > TAIL_CUT_MIN_DBFS and tail_level > noise_floor + TAIL_CUT_MARGIN_DB
+            tail_level > TAIL_CUT_MIN_DBFS
+            and (tail_level > noise_floor + TAIL_CUT_MARGIN_DB or tail_level > median - TAIL_CUT_MEDIAN_DB)
         )
         return EdgesResult(
             leading_silence_s=leading,

@@ -53,7 +53,7 @@ def test_tail_level_and_noise_floor_of_steady_sine():
     r = measure(x)
     assert r.tail_level_db == pytest.approx(-6 - 3.01, abs=0.01)
     assert r.noise_floor_db == pytest.approx(-6 - 3.01, abs=0.01)
-    assert r.tail_cut is False  # the ending is as loud as everything else: no quiet reference
+    assert r.tail_cut is True  # it stops at its ordinary level, to the last sample
     assert r.leading_silence_s == pytest.approx(1 / RATE)  # sample 0 of the sine is 0
     assert r.trailing_silence_s == 0.0
 
@@ -122,7 +122,7 @@ def test_dc_only():
     assert r.trailing_silence_s == 0.0
     assert r.tail_level_db == pytest.approx(20 * math.log10(0.25), abs=1e-9)
     assert r.noise_floor_db == pytest.approx(20 * math.log10(0.25), abs=1e-9)
-    assert r.tail_cut is False
+    assert r.tail_cut is True  # a steady level to the last sample
 
 
 def test_shorter_than_one_window():
@@ -174,3 +174,28 @@ def test_any_partition_gives_the_same_result(cuts):
     assert (parts.leading_silence_s, parts.trailing_silence_s) == (whole.leading_silence_s, whole.trailing_silence_s)
     assert parts.tail_level_db == pytest.approx(whole.tail_level_db, abs=1e-9)
     assert parts.noise_floor_db == pytest.approx(whole.noise_floor_db, abs=1e-9)
+
+
+def _dense_mix(seconds: float) -> np.ndarray:
+    """A mix with no quiet passage: -20 dBFS noise with a 2 Hz level ride of +-3 dB (its quietest 50 ms
+    windows are within 20 dB of the loud ones, so the noise-floor rule alone cannot flag its ending)."""
+    x = white_noise(-20, seconds, RATE, 2, seed=11)
+    t = np.arange(x.shape[0]) / RATE
+    return x * (10 ** (3 * np.sin(2 * np.pi * 2 * t) / 20))[:, None]
+
+
+def test_dense_mix_cut_mid_chorus_is_a_cut_tail():
+    r = measure(_dense_mix(6.0))
+    assert r.noise_floor_db > r.tail_level_db - 20  # the noise-floor rule does not apply
+    assert r.tail_cut is True
+
+
+@pytest.mark.parametrize("end_db", [-12.0, -30.0])
+def test_dense_mix_ending_in_a_decay_is_not_a_cut(end_db):
+    # the last second decays exponentially to end_db under the mix: the tail is over 10 dB under the
+    # median window level (-12 dB at the last sample: the last 50 ms average a little more)
+    x = _dense_mix(6.0)
+    x[-RATE:] *= (10 ** (np.linspace(0, end_db - 1.0, RATE) / 20))[:, None]
+    r = measure(x)
+    assert r.tail_level_db < -30.0
+    assert r.tail_cut is False
