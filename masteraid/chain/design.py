@@ -239,7 +239,11 @@ def design_chain(raw, comparison=None, *, target_lufs: float | None = None,
         pre_lufs = pre.loudness.integrated_lufs if pre is not None else float("nan")
         if _finite(pre_lufs):
             target_lufs = float(np.clip(round(float(pre_lufs), 2), -40.0, -3.0))
-            notes.append(f"Target {target_lufs:.1f} LUFS: the pre-treat's integrated loudness (what the client has heard).")
+            if target_lufs == round(float(pre_lufs), 2):
+                notes.append(f"Target {target_lufs:.2f} LUFS: the pre-treat's integrated loudness (what the client has heard).")
+            else:
+                notes.append(f"Target {target_lufs:.2f} LUFS: the pre-treat reads {float(pre_lufs):.2f} LUFS, outside the "
+                             "-40 .. -3 LUFS a master is aimed at; the nearest limit.")
         else:
             target_lufs = DEFAULT_TARGET_LUFS
             notes.append(f"Target {target_lufs:.1f} LUFS: no usable reference loudness, the streaming default.")

@@ -84,6 +84,17 @@ def test_design_from_the_pretreat():
     assert ChainSpec.from_json(spec.to_json()) == spec
 
 
+@pytest.mark.parametrize("pre_lufs, target", [(-9.333, -9.33), (-1.6, -3.0), (-45.0, -40.0)])
+def test_design_target_is_the_pretreat_loudness_within_limits(pre_lufs, target):
+    spec = design_chain(_raw(), _comparison(np.zeros_like(BANDS), pre_lufs=pre_lufs))
+    assert spec.target_lufs == pytest.approx(target)
+    note = next(n for n in spec.notes if n.startswith("Target"))
+    assert f"Target {target:.2f} LUFS" in note
+    # the note says where the target comes from: the pre-treat's loudness, or the limit it was clipped to
+    assert ("the pre-treat's integrated loudness" in note) == (target == round(pre_lufs, 2))
+    assert (f"reads {pre_lufs:.2f} LUFS" in note) == (target != round(pre_lufs, 2))
+
+
 def test_design_overrides_and_light_pretreat():
     spec = design_chain(_raw(), _comparison(np.zeros_like(BANDS), p95=0.3), target_lufs=-11.0, ceiling_dbtp=-2.0)
     assert spec.target_lufs == -11.0 and spec.limiter.ceiling_dbtp == -2.0
