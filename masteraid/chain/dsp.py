@@ -286,8 +286,9 @@ def tp_interpolator(factor: int = OVERSAMPLE, taps: int = TP_TAPS, beta: float =
 
 _TP_H = tp_interpolator()
 _TP_TAPS = TP_TAPS
-#: Windows per row of the envelope's matrix product (measured fastest of 16-64).
-_TP_ROW = 32
+#: Windows per row of the envelope's matrix product (measured fastest of 16-64). At least ``TP_TAPS - 1``:
+#: the last row of a channel reads ``row + TP_TAPS - 1`` samples, which must stay within its plane.
+_TP_ROW = max(32, TP_TAPS - 1)
 
 
 def _tp_band(h: np.ndarray, row: int) -> np.ndarray:
