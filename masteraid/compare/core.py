@@ -281,8 +281,9 @@ def compare(raw, pretreat, *, progress: Progress | None = None, memory_limit_mb:
         channels`` bytes for the cache (2.8 GB for a 60-minute 48 kHz stereo pair) plus the
         per-frame sums (0.44 GB per frame pass for 60 minutes), in a temporary directory
         deleted at the end, also when the compare fails. Same results (to float rounding);
-        measured 200-260 MB peak for 5- to 60-minute pairs (the 10 ms gain traces, 32 bytes per
-        frame, are what still grows); a little slower (each file is decoded twice, for the
+        measured 137 MB peak for a 5-minute pair (a whole ``compare`` process) and 177 MB for a
+        whole ``masteraid master --reference`` of a 60-minute pair (the 10 ms gain traces, 32 bytes
+        per frame, are what still grows); a little slower (each file is decoded twice, for the
         measurement and for the passes, not once).
         Renders at different rates are always held (they are resampled whole).
 
