@@ -19,17 +19,13 @@ import math
 import sys
 from pathlib import Path
 
-from ..audio import open_source, unique_path, write_text
+from ..audio import open_source, unique_path
 from ..errors import AudioFileError, ConfigError, OutputExistsError
+from ..chain.master import CHAIN_SUFFIX, MASTER_SUFFIX
 from ..serialize import SCHEMA_VERSION
 from ._common import print_json, progress_to_stderr
 
 __all__ = ["master_command", "MASTER_SUFFIX", "CHAIN_SUFFIX"]
-
-MASTER_SUFFIX = " - master.wav"
-#: Decoded samples (both renders) above which the compare with --reference streams (see compare()).
-MASTER_COMPARE_MEMORY_MB = 96.0
-CHAIN_SUFFIX = ".chain.json"
 _AUDIO_SUFFIXES = {".wav": "PCM_24", ".wave": "PCM_24", ".aif": "PCM_24", ".aiff": "PCM_24", ".flac": "PCM_24"}
 
 
@@ -110,8 +106,7 @@ def _keep_freed_memory() -> None:
 
 def master_command(args: argparse.Namespace) -> int:
     """Run ``masteraid master``; returns the exit code."""
-    from ..analysis import analyze
-    from ..chain import design_chain, render_chain
+    from ..chain.master import master_files
 
     raw_src = open_source(args.raw)  # headers checked before any long work
     ref_src = open_source(args.reference) if args.reference else None
@@ -130,31 +125,11 @@ def master_command(args: argparse.Namespace) -> int:
     if args.ceiling_dbtp is not None and not (-20.0 <= args.ceiling_dbtp <= 0.0):
         raise ConfigError(f"--ceiling-dbtp {args.ceiling_dbtp} is out of range; allowed [-20, 0] dBTP")
 
-    import time
-
-    t0 = time.perf_counter()
-    comparison = None
-    if ref_src is not None:
-        from ..compare import compare
-
-        # the render that follows needs ~110 MB; a pair over 96 MB of samples (about 2 minutes at
-        # 48 kHz stereo) is streamed, so the whole command stays under 300 MB whatever the length
-        comparison = compare(raw_src, ref_src, progress=progress_to_stderr, memory_limit_mb=MASTER_COMPARE_MEMORY_MB)
-        raw_m = comparison.raw
-    else:
-        raw_m = analyze(raw_src, progress=progress_to_stderr)
-    t1 = time.perf_counter()
-    spec = design_chain(raw_m, comparison, target_lufs=args.target_lufs, ceiling_dbtp=args.ceiling_dbtp)
-    tonal_reference = None
-    if comparison is not None and math.isfinite(comparison.pretreat.loudness.integrated_lufs):
-        ps = comparison.pretreat.spectrum
-        tonal_reference = (ps.bands_hz, ps.band_levels_db - comparison.pretreat.loudness.integrated_lufs)
-    _keep_freed_memory()
-    result = render_chain(
-        raw_src, spec, out, subtype=_AUDIO_SUFFIXES[out.suffix.lower()], tonal_reference=tonal_reference,
-        progress=progress_to_stderr,
-    )
-    t2 = time.perf_counter()
+    run = master_files(raw_src, ref_src, out, chain_path, target_lufs=args.target_lufs,
+                       ceiling_dbtp=args.ceiling_dbtp, subtype=_AUDIO_SUFFIXES[out.suffix.lower()],
+                       progress=progress_to_stderr, before_render=_keep_freed_memory)
+    result, comparison, raw_m, chain_written = run.result, run.comparison, run.raw, run.chain_path
+    spec = result.spec
     if not result.on_target:
         print(
             f"masteraid: warning: the master reads {result.integrated_lufs:.2f} LUFS, not the target "
@@ -162,7 +137,6 @@ def master_command(args: argparse.Namespace) -> int:
             f"{spec.limiter.ceiling_dbtp:.1f} dBTP)",
             file=sys.stderr,
         )
-    chain_written = write_text(chain_path, result.spec.dumps() + "\n")
 
     doc = {
         "schema_version": SCHEMA_VERSION,
@@ -175,7 +149,7 @@ def master_command(args: argparse.Namespace) -> int:
             "limiter_mean_reduction_db": result.limiter_mean_reduction_db,
             "safety_margin_db": result.safety_margin_db,
             "final_passes": result.final_passes,
-            "timings_s": {"measure": t1 - t0, "design_and_render": t2 - t1},
+            "timings_s": {"measure": run.measure_s, "design_and_render": run.render_s},
         },
         "master": {
             "integrated_lufs": result.integrated_lufs,

@@ -49,7 +49,8 @@ from ..units import db_to_gain
 from ._api import CheckedApi, api
 from .bounce import BOUNCE_SCHEMA, _project
 from .guard import ProjectState, undo_block
-from .tracks import fx_chain, is_null, track_guid, tracks
+from .media import delete_tracks, insert_file_track, inserting_media, name_track, set_checked
+from .tracks import fx_chain, track_guid, tracks
 
 __all__ = ["ACTION_NAME", "EXT_SECTION", "EXT_KEY", "ABResult", "setup_ab", "latest_bounce", "track_label",
            "ab_summary"]
@@ -153,13 +154,6 @@ def _existing_tracks(rpr: CheckedApi, proj: str) -> Optional[dict]:
     return {v: by_guid[guids[v]] for v in _VERSIONS}
 
 
-def _set_checked(rpr: CheckedApi, track: str, key: str, value: float, what: str) -> None:
-    rpr.SetMediaTrackInfo_Value(track, key, value)
-    now = float(rpr.GetMediaTrackInfo_Value(track, key))
-    if not math.isclose(now, value, rel_tol=1e-6, abs_tol=1e-9):
-        raise ReaperError(f"REAPER did not take {key} = {value:g} on {what} (reads back {now:g})")
-
-
 def _toggle(rpr: CheckedApi, proj: str, found: dict) -> ABResult:
     doc = _read_ext(rpr, proj)
     raw_muted = bool(rpr.GetMediaTrackInfo_Value(found["raw"], "B_MUTE"))
@@ -168,8 +162,8 @@ def _toggle(rpr: CheckedApi, proj: str, found: dict) -> ABResult:
     other = "pretreat" if playing == "raw" else "raw"
     with undo_block(rpr, proj, ACTION_NAME):
         try:
-            _set_checked(rpr, found[playing], "B_MUTE", 0, f"the A/B {playing} track")
-            _set_checked(rpr, found[other], "B_MUTE", 1, f"the A/B {other} track")
+            set_checked(rpr, found[playing], "B_MUTE", 0, f"the A/B {playing} track")
+            set_checked(rpr, found[other], "B_MUTE", 1, f"the A/B {other} track")
         except BaseException:
             for v in _VERSIONS:  # put both mutes back as found (best effort; the error is reported)
                 try:
@@ -188,33 +182,6 @@ def _master_fx(rpr: CheckedApi, proj: str) -> tuple[str, ...]:
     if not rpr.GetMediaTrackInfo_Value(master, "I_FXEN"):
         return ()
     return tuple(f.name for f in fx_chain(rpr, master) if f.active)
-
-
-def _items(rpr: CheckedApi, proj: str) -> list[str]:
-    return [rpr.GetMediaItem(proj, i) for i in range(int(rpr.CountMediaItems(proj)))]
-
-
-def _insert(rpr: CheckedApi, proj: str, path: Path, created: list[str]) -> str:
-    """Insert ``path`` on a new track at 0 s; return the track (also appended to ``created``)."""
-    rpr.SetEditCurPos(0.0, False, False)
-    cur = float(rpr.GetCursorPositionEx(proj))
-    if cur != 0.0:
-        raise ReaperError(f"REAPER did not move the edit cursor to the project start (it is at {cur:g} s)")
-    before = set(tracks(rpr, proj))
-    ok = rpr.InsertMedia(str(path), 1)
-    new = [t for t in tracks(rpr, proj) if t not in before]
-    created.extend(new)
-    if not ok or len(new) != 1:
-        raise ReaperError(f"REAPER did not insert {path.name} on one new track (InsertMedia returned {ok}, "
-                          f"{len(new)} new tracks): check the file can be imported")
-    track = new[0]
-    n = int(rpr.CountTrackMediaItems(track))
-    item = rpr.GetTrackMediaItem(track, 0) if n == 1 else None
-    pos = float(rpr.GetMediaItemInfo_Value(item, "D_POSITION")) if item is not None else float("nan")
-    if n != 1 or is_null(item) or abs(pos) > 1e-9:
-        raise ReaperError(f"REAPER inserted {path.name} as {n} item(s) at {pos:g} s instead of one item at the "
-                          "project start: the A/B would be out of time")
-    return track
 
 
 def setup_ab(project=None, *, raw=None, pretreat=None, by: str = "integrated") -> ABResult:
@@ -275,27 +242,15 @@ def setup_ab(project=None, *, raw=None, pretreat=None, by: str = "integrated") -
     previous_ext = str(rpr.GetProjExtState(proj, EXT_SECTION, EXT_KEY, "", 4096)[4])
     with undo_block(rpr, proj, ACTION_NAME):
         with ProjectState(rpr, proj) as state:
-            state.keep_edit_cursor()
-            selected_tracks = [t for t in tracks(rpr, proj) if rpr.GetMediaTrackInfo_Value(t, "I_SELECTED")]
-            for i, t in enumerate(selected_tracks):
-                state.keep_track_value(t, "I_SELECTED", f"selected track {i + 1}")
-            old_items = _items(rpr, proj)
-            selected_items = {it for it in old_items if rpr.GetMediaItemInfo_Value(it, "B_UISEL")}
             try:
-                try:
-                    for t in selected_tracks:  # InsertMedia mode 1 inserts after the last selected track
-                        _set_checked(rpr, t, "I_SELECTED", 0, "a selected track")
+                with inserting_media(rpr, proj, state):
                     for v in _VERSIONS:
-                        track = _insert(rpr, proj, paths[v], created)
+                        track, _ = insert_file_track(rpr, proj, paths[v], created, "the A/B would be out of time")
                         what = f"the A/B {v} track"
-                        name = track_label(v, gains[v])
-                        rpr.GetSetMediaTrackInfo_String(track, "P_NAME", name, True)
-                        got = str(rpr.GetSetMediaTrackInfo_String(track, "P_NAME", "", False)[3])
-                        if got != name:
-                            raise ReaperError(f"REAPER did not take the name {name!r} for {what} (reads {got!r})")
-                        _set_checked(rpr, track, "D_VOL", db_to_gain(gains[v]), what)
-                        _set_checked(rpr, track, "I_SOLO", 1, what)
-                        _set_checked(rpr, track, "B_MUTE", 1 if v == "pretreat" else 0, what)
+                        name_track(rpr, track, track_label(v, gains[v]), what)
+                        set_checked(rpr, track, "D_VOL", db_to_gain(gains[v]), what)
+                        set_checked(rpr, track, "I_SOLO", 1, what)
+                        set_checked(rpr, track, "B_MUTE", 1 if v == "pretreat" else 0, what)
                         guids[v] = track_guid(rpr, track)
                         if not guids[v].startswith("{"):
                             raise ReaperError(f"REAPER returned no GUID for {what} ({guids[v]!r})")
@@ -304,12 +259,6 @@ def setup_ab(project=None, *, raw=None, pretreat=None, by: str = "integrated") -
                     rpr.SetProjExtState(proj, EXT_SECTION, EXT_KEY, value)
                     if str(rpr.GetProjExtState(proj, EXT_SECTION, EXT_KEY, "", 4096)[4]) != value:
                         raise ReaperError("REAPER did not keep the A/B tracks in the project ext state")
-                finally:
-                    new_items = [it for it in _items(rpr, proj) if it not in set(old_items)]
-                    for it in old_items + new_items:
-                        want = it in selected_items
-                        if bool(rpr.GetMediaItemInfo_Value(it, "B_UISEL")) != want:
-                            rpr.SetMediaItemSelected(it, want)
             except BaseException:
                 _undo_tracks(rpr, proj, created, previous_ext)
                 raise
@@ -319,22 +268,12 @@ def setup_ab(project=None, *, raw=None, pretreat=None, by: str = "integrated") -
 
 def _undo_tracks(rpr: CheckedApi, proj: str, created: list[str], previous_ext: str) -> None:
     """Remove the half-made A/B tracks and the ext state of this run (best effort, then checked)."""
-    live = set(tracks(rpr, proj))
-    for t in created:
-        if t in live:
-            try:
-                rpr.DeleteTrack(t)
-            except ReaperError:
-                pass
     try:  # the ext state is written last: put back what it was before this run
         if str(rpr.GetProjExtState(proj, EXT_SECTION, EXT_KEY, "", 4096)[4]) != previous_ext:
             rpr.SetProjExtState(proj, EXT_SECTION, EXT_KEY, previous_ext)
     except ReaperError:
         pass
-    left = [t for t in created if t in set(tracks(rpr, proj))]
-    if left:
-        raise ReaperError(f"REAPER did not remove {len(left)} half-made A/B track(s): delete the tracks named "
-                          "\"MasterAid A/B - ...\" by hand (or undo)")
+    delete_tracks(rpr, proj, created, "MasterAid A/B - ...")
 
 
 # ---- console text ------------------------------------------------------------------------------

@@ -1,0 +1,103 @@
+"""Measure, design, render, write the spec: the whole mastering job on files, for the CLI and REAPER.
+
+:func:`master_files` is what ``masteraid master`` and the REAPER action "MasterAid - Mastering chain"
+both run: the compare with the pre-treat (or the raw's analysis alone), :func:`~.design.design_chain`,
+:func:`~.render.render_chain` toward the pre-treat's tone, and the rendered spec written as JSON beside
+the master. Output names are the caller's (both must not exist: nothing is overwritten).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Optional
+
+from ..audio import write_text
+from .design import design_chain
+from .render import RenderResult, render_chain
+
+__all__ = ["MasterRun", "master_files", "COMPARE_MEMORY_MB", "MASTER_SUFFIX", "CHAIN_SUFFIX"]
+
+#: Default names: ``<raw stem> - master.wav``, and ``<master stem>.chain.json`` beside it.
+MASTER_SUFFIX = " - master.wav"
+CHAIN_SUFFIX = ".chain.json"
+
+#: Decoded samples (both renders) above which the compare streams (see ``compare()``): the render
+#: that follows needs ~110 MB, so a pair over 96 MB of samples (about 2 minutes at 48 kHz stereo) is
+#: streamed and the whole job stays under 300 MB whatever the length.
+COMPARE_MEMORY_MB = 96.0
+
+
+@dataclass(frozen=True, eq=False)
+class MasterRun:
+    """What :func:`master_files` measured, designed and wrote.
+
+    Attributes
+    ----------
+    raw : Measurements
+        The raw's measurements.
+    comparison : Comparison or None
+        Raw vs pre-treat (``None`` without a reference).
+    result : RenderResult
+        The render; ``result.spec`` is the chain as rendered (the limiter's drive refined).
+    chain_path : Path
+        Where that spec was written (JSON).
+    measure_s, render_s : float
+        Wall time of the measuring, and of the design and render.
+    """
+
+    raw: object
+    comparison: object
+    result: RenderResult
+    chain_path: Path
+    measure_s: float
+    render_s: float
+
+
+def master_files(raw_src, reference_src, out: Path, chain_path: Path, *, target_lufs: Optional[float] = None,
+                 ceiling_dbtp: Optional[float] = None, subtype: str = "PCM_24", progress=None,
+                 before_render: Optional[Callable[[], None]] = None) -> MasterRun:
+    """Master ``raw_src`` (toward ``reference_src``, the pre-treat, when given) into ``out``.
+
+    Parameters
+    ----------
+    raw_src, reference_src : path-like or source
+        The raw render; the pre-treat or ``None``.
+    out, chain_path : Path
+        The master (written atomically by the render) and its chain spec (JSON); neither may exist.
+    target_lufs, ceiling_dbtp : float or None
+        Overrides of the design's target and ceiling.
+    subtype : str
+        The master's soundfile subtype.
+    progress : callable(stage, fraction) or None
+    before_render : callable or None
+        Called once between the measuring and the render (the CLI tunes its allocator there).
+
+    Returns
+    -------
+    MasterRun
+    """
+    from ..analysis import analyze
+    from ..compare import compare
+
+    t0 = time.perf_counter()
+    comparison = None
+    if reference_src is not None:
+        comparison = compare(raw_src, reference_src, progress=progress, memory_limit_mb=COMPARE_MEMORY_MB)
+        raw_m = comparison.raw
+    else:
+        raw_m = analyze(raw_src, progress=progress)
+    t1 = time.perf_counter()
+    spec = design_chain(raw_m, comparison, target_lufs=target_lufs, ceiling_dbtp=ceiling_dbtp)
+    tonal_reference = None
+    if comparison is not None and math.isfinite(comparison.pretreat.loudness.integrated_lufs):
+        ps = comparison.pretreat.spectrum
+        tonal_reference = (ps.bands_hz, ps.band_levels_db - comparison.pretreat.loudness.integrated_lufs)
+    if before_render is not None:
+        before_render()
+    result = render_chain(raw_src, spec, out, subtype=subtype, tonal_reference=tonal_reference, progress=progress)
+    written = write_text(chain_path, result.spec.dumps() + "\n")
+    return MasterRun(raw=raw_m, comparison=comparison, result=result, chain_path=written, measure_s=t1 - t0,
+                     render_s=time.perf_counter() - t1)
