@@ -41,7 +41,7 @@ out["eq_index"] = eq.index
 out["eq_n_params"] = eq.n_params
 out["eq_param0"] = [eq.params[0].name, eq.params[0].formatted, list(eq.params[0].range)]
 out["eq_format_0_232"] = eq.params[0].format_value(0.232)
-eq.params["Gain-Low Shelf 1"] = 0.5
+eq.params["Gain-Low Shelf"] = 0.5
 out["eq_gain_text"] = eq.params[1].formatted
 eq.params[1] = 0.25   # back to 0 dB: with every band at 0 dB the EQ is an identity
 eq.disable()
@@ -139,8 +139,8 @@ def test_fx_and_param_layer(run):
     _, r, out, _ = run
     assert out["master_fx"] == ["VST: ReaEQ (Cockos)"] and out["eq_index"] == 0
     assert out["unprefixed_lookup"] == "KeyError"  # real reapy 0.10.0 behaviour, see the script
-    assert out["eq_n_params"] == 4 * 3 + 1 + 2  # bands, output gain, Bypass, Wet
-    assert out["eq_param0"] == ["Freq-Low Shelf 1", "100.0", [0.0, 1.0]]
+    assert out["eq_n_params"] == 5 * 3 + 1 + 2  # bands, Global Gain, Bypass, Wet
+    assert out["eq_param0"] == ["Freq-Low Shelf", "100.0", [0.0, 1.0]]
     assert out["eq_format_0_232"] == "200.0"
     assert out["eq_gain_text"] == "6.0"  # 4 * 0.5 = 2.0 linear
     assert out["eq_enabled"] is False and out["eq_online"] is False

@@ -50,7 +50,7 @@ from ._api import CheckedApi, api
 from .bounce import BOUNCE_SCHEMA, _project
 from .guard import ProjectState, undo_block
 from .media import delete_tracks, insert_file_track, inserting_media, name_track, set_checked
-from .tracks import fx_chain, track_guid, tracks
+from .tracks import active_master_fx, track_guid, tracks
 
 __all__ = ["ACTION_NAME", "EXT_SECTION", "EXT_KEY", "ABResult", "setup_ab", "latest_bounce", "track_label",
            "ab_summary"]
@@ -174,14 +174,7 @@ def _toggle(rpr: CheckedApi, proj: str, found: dict) -> ABResult:
     return ABResult(created=False, playing=playing,
                     track_guids={v: track_guid(rpr, found[v]) for v in _VERSIONS},
                     paths={v: Path(doc[v + "_file"]) for v in _VERSIONS if doc.get(v + "_file")},
-                    master_fx=_master_fx(rpr, proj))
-
-
-def _master_fx(rpr: CheckedApi, proj: str) -> tuple[str, ...]:
-    master = rpr.GetMasterTrack(proj)
-    if not rpr.GetMediaTrackInfo_Value(master, "I_FXEN"):
-        return ()
-    return tuple(f.name for f in fx_chain(rpr, master) if f.active)
+                    master_fx=active_master_fx(rpr, proj))
 
 
 def setup_ab(project=None, *, raw=None, pretreat=None, by: str = "integrated") -> ABResult:
@@ -235,7 +228,7 @@ def setup_ab(project=None, *, raw=None, pretreat=None, by: str = "integrated") -
     gains = {e.name: e.gain_db for e in plan.entries}
     previews = {v: streaming_preview(meas[v]) for v in _VERSIONS}
     findings = tuple(streaming_findings(meas["raw"], meas["pretreat"]))
-    master_fx = _master_fx(rpr, proj)
+    master_fx = active_master_fx(rpr, proj)
 
     created: list[str] = []
     guids: dict[str, str] = {}

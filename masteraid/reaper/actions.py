@@ -18,7 +18,7 @@ from .bounce import BounceResult, dual_bounce
 from .console import show
 from .render import render_targets
 
-__all__ = ["dual_bounce_action", "audit_last_render_action", "bounce_summary", "ab_action"]
+__all__ = ["dual_bounce_action", "audit_last_render_action", "bounce_summary", "ab_action", "chain_action"]
 
 
 def _db(x: float, unit: str) -> str:
@@ -66,4 +66,14 @@ def ab_action():
     from .ab import ab_summary, setup_ab
     result = setup_ab()
     show(ab_summary(result))
+    return result
+
+
+def chain_action():
+    """Action "MasterAid - Mastering chain": :func:`~.chain.build_chain` on the current project (the
+    newest dual bounce mastered offline, the chain as ReaEQ/ReaComp/ReaLimit on the raw next to the
+    preview), summary to the console."""
+    from .chain import build_chain, chain_summary
+    result = build_chain()
+    show(chain_summary(result))
     return result

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from ..errors import ReaperError
 from ._api import CheckedApi, POINTER_FORMAT
 
-__all__ = ["is_null", "FxInfo", "fx_guid", "fx_chain", "fx_index", "track_name", "track_guid", "tracks",
+__all__ = ["is_null", "FxInfo", "fx_guid", "fx_chain", "fx_index", "active_master_fx", "track_name", "track_guid", "tracks",
            "double_to_track"]
 
 
@@ -69,6 +69,15 @@ def fx_index(rpr: CheckedApi, track: str, guid: str) -> int:
         if fx_guid(rpr, track, i) == guid.upper():
             return i
     raise ReaperError(f"FX {guid} is no longer on the track: it was removed while MasterAid ran")
+
+
+def active_master_fx(rpr: CheckedApi, proj: str) -> tuple[str, ...]:
+    """Names of the enabled, online FX on the master's chain (none when the chain is switched off):
+    they process whatever MasterAid puts on new tracks too."""
+    master = rpr.GetMasterTrack(proj)
+    if not rpr.GetMediaTrackInfo_Value(master, "I_FXEN"):
+        return ()
+    return tuple(f.name for f in fx_chain(rpr, master) if f.active)
 
 
 def track_name(rpr: CheckedApi, track: str, master: str | None = None) -> str:

@@ -82,4 +82,5 @@ def test_action_scripts_have_a_reapack_header_and_a_few_lines(script):
 def test_every_action_exists():
     assert sorted(p.name for p in SCRIPTS.glob("*.py")) == ["MasterAid - Audit last render.py",
                                                              "MasterAid - Dual bounce.py",
-                                                             "MasterAid - Loudness-matched AB.py"]
+                                                             "MasterAid - Loudness-matched AB.py",
+                                                             "MasterAid - Mastering chain.py"]

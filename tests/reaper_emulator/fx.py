@@ -232,20 +232,23 @@ def matches(inst: FXInstance, query: str) -> bool:
 # ---- DSP helpers ------------------------------------------------------------------------------
 
 def rbj_biquad(kind: str, freq_hz: float, rate: int, *, gain_db: float = 0.0, q: float | None = None,
-               bw_oct: float | None = None) -> np.ndarray:
+               bw_oct: float | None = None, slope: float | None = None) -> np.ndarray:
     """RBJ Audio-EQ-Cookbook biquad as one SOS row ``[b0 b1 b2 1 a1 a2]``.
 
     ``kind``: ``lowshelf``, ``highshelf``, ``peak``, ``lowpass``, ``highpass``, ``bandpass``,
-    ``notch``, ``allpass``. Give ``q`` or ``bw_oct`` (bandwidth in octaves, cookbook's BW form).
+    ``notch``, ``allpass``. Give ``q``, ``bw_oct`` (bandwidth in octaves, cookbook's BW form) or,
+    for shelves, ``slope`` (the cookbook's shelf slope S).
     """
     f = min(max(freq_hz, 1.0), 0.49 * rate)
     w0 = 2 * math.pi * f / rate
     sw, cw = math.sin(w0), math.cos(w0)
-    if bw_oct is not None:
+    A = 10 ** (gain_db / 40)
+    if slope is not None:
+        alpha = sw / 2 * math.sqrt((A + 1 / A) * (1 / slope - 1) + 2)
+    elif bw_oct is not None:
         alpha = sw * math.sinh(math.log(2) / 2 * bw_oct * w0 / sw)
     else:
         alpha = sw / (2 * (q if q else 0.7071067811865476))
-    A = 10 ** (gain_db / 40)
     if kind == "peak":
         b = [1 + alpha * A, -2 * cw, 1 - alpha * A]
         a = [1 + alpha / A, -2 * cw, 1 - alpha / A]
@@ -503,26 +506,29 @@ CODE_TO_EQ_BANDTYPE = {v: k for k, v in EQ_BANDTYPE_TO_CODE.items()}
 
 
 class ReaEQ(Plugin):
-    """ReaEQ stand-in: 4 bands by default (low shelf, band, band, high shelf), then ``Gain``.
+    """ReaEQ stand-in: 5 bands by default (low shelf, band, band, high shelf, and a high pass that is
+    switched off), then ``Global Gain`` — as public dumps of REAPER 7.82 show it.
 
     Parameter layout (API-NOTES §5): index 3b ``Freq-<band>``, 3b+1 ``Gain-<band>``, 3b+2
-    ``BW-<band>``, where ``<band>`` is ``"<type name> <b+1>"`` (e.g. ``Freq-Low Shelf 1``,
-    ``Gain-Band 2``; exact names UNCONFIRMED: they change with the band type, as in REAPER).
+    ``BW-<band>``, where ``<band>`` is ``"<type name>"`` for the first band and ``"<type name> <b+1>"``
+    for the others (``Freq-Low Shelf``, ``Gain-Band 2``; they change with the band type, as in REAPER).
     Display texts: frequency ``"%.1f"`` Hz, gain ``"%.1f"`` dB or ``"-inf"``, BW ``"%.2f"`` oct.
-    Named config: ``BANDTYPEx`` (codes above) and ``BANDENABLEDx`` ("0"/"1").
+    Named config: ``BANDTYPEx`` (codes above) and ``BANDENABLEDx`` ("0"/"1"), refused past the last band.
+    Shelves are RBJ shelves of slope ``S = 1 / max(BW, 0.915)**2`` (one public source measured this on
+    renders; UNCONFIRMED), bands and the rest use the cookbook's bandwidth form.
     """
 
     name = "VST: ReaEQ (Cockos)"
     kind = "VST"
     ident = "reaeq.vst.so"
     short_names = ("ReaEQ",)
-    DEFAULT_BANDS = [(0, 100.0), (8, 500.0), (8, 2000.0), (1, 8000.0)]
+    DEFAULT_BANDS = [(0, 100.0), (8, 300.0), (8, 1000.0), (1, 5000.0), (4, 100.0)]
 
     def default_config(self):
         cfg = {}
         for b, (code, _) in enumerate(self.DEFAULT_BANDS):
             cfg[f"BANDTYPE{b}"] = str(code)
-            cfg[f"BANDENABLED{b}"] = "1"
+            cfg[f"BANDENABLED{b}"] = "0" if code == 4 else "1"
         return cfg
 
     def n_bands(self, inst) -> int:
@@ -532,7 +538,7 @@ class ReaEQ(Plugin):
         specs = []
         for b in range(self.n_bands(inst)):
             code = int(inst.config[f"BANDTYPE{b}"])
-            label = f"{REAEQ_TYPES[code][0]} {b + 1}"
+            label = REAEQ_TYPES[code][0] + (f" {b + 1}" if b else "")
             default_f = self.DEFAULT_BANDS[b][1] if b < len(self.DEFAULT_BANDS) else 1000.0
             specs += [
                 ParamSpec(f"Freq-{label}", f"{b * 3}", 0.0, 1.0, reaeq_norm_for_freq(default_f),
@@ -541,7 +547,7 @@ class ReaEQ(Plugin):
                 ParamSpec(f"BW-{label}", f"{b * 3 + 2}", 0.0, 1.0, math.sqrt((1.0 - 0.05) / 3.95),
                           lambda n: f"{reaeq_bw_oct(n):.2f}"),
             ]
-        specs.append(ParamSpec("Gain", "output_gain", 0.0, 1.0, 0.25, lambda n: _fmt_db(reaeq_gain_db(n))))
+        specs.append(ParamSpec("Global Gain", "output_gain", 0.0, 1.0, 0.25, lambda n: _fmt_db(reaeq_gain_db(n))))
         return specs
 
     def set_config(self, inst, key, value):
@@ -576,7 +582,10 @@ class ReaEQ(Plugin):
             kind = REAEQ_TYPES[code][1]
             if kind in ("peak", "lowshelf", "highshelf") and g == -math.inf:
                 g = -150.0
-            rows.append(rbj_biquad(kind, f, rate, gain_db=g, bw_oct=bw))
+            if kind in ("lowshelf", "highshelf"):
+                rows.append(rbj_biquad(kind, f, rate, gain_db=g, slope=1.0 / max(bw, 0.915) ** 2))
+            else:
+                rows.append(rbj_biquad(kind, f, rate, gain_db=g, bw_oct=bw))
         return np.concatenate(rows) if rows else np.zeros((0, 6))
 
     def process(self, inst, x, rate):
@@ -592,7 +601,8 @@ class ReaComp(Plugin):
 
     ``Thresh``: amplitude = norm (dB = 20log10(norm)); ``Ratio``: 1/(1 - 0.99 norm) (:1, 100:1 at 1);
     ``Attack``: 500 norm^3 ms; ``Release``: 5000 norm^3 ms; ``Pre-comp``: 250 norm ms (stored, not
-    emulated); ``Knee``: 24 norm dB; ``Wet``/``Dry``: amplitude 4 norm (0.25 = 0 dB).
+    emulated); ``Knee``: 24 norm dB; ``Wet``/``Dry``: amplitude 2 norm (0.5 = 0 dB, +6 dB at most: public
+    dumps show a raw range of 0..2 in linear amplitude, and Wet is ReaComp's make-up gain).
     ``GainReduction_dB`` named config: the gain reduction (positive dB) at the end of the last render.
     """
 
@@ -609,8 +619,8 @@ class ReaComp(Plugin):
             ParamSpec("Release", "3", 0.0, 1.0, (100.0 / 5000) ** (1 / 3), lambda n: f"{5000 * n ** 3:.1f}"),
             ParamSpec("Pre-comp", "4", 0.0, 1.0, 0.0, lambda n: f"{250 * n:.1f}"),
             ParamSpec("Knee", "5", 0.0, 1.0, 0.0, lambda n: f"{24 * n:.1f}"),
-            ParamSpec("Wet", "6", 0.0, 1.0, 0.25, lambda n: _fmt_db(_db(4 * n))),
-            ParamSpec("Dry", "7", 0.0, 1.0, 0.0, lambda n: _fmt_db(_db(4 * n))),
+            ParamSpec("Wet", "6", 0.0, 1.0, 0.5, lambda n: _fmt_db(_db(2 * n))),
+            ParamSpec("Dry", "7", 0.0, 1.0, 0.0, lambda n: _fmt_db(_db(2 * n))),
         ]
 
     def get_config(self, inst, key, rate):
@@ -624,7 +634,7 @@ class ReaComp(Plugin):
         y, gr = compress(x, rate, threshold_db=thr, ratio=1 / (1 - 0.99 * n[1]), attack_ms=500 * n[2] ** 3,
                          release_ms=5000 * n[3] ** 3, knee_db=24 * n[5])
         inst.meters["GainReduction_dB"] = float(gr[-1]) if len(gr) else 0.0
-        return y * (4 * n[6]) + x * (4 * n[7])
+        return y * (2 * n[6]) + x * (2 * n[7])
 
 
 # ---- ReaLimit stand-in ------------------------------------------------------------------------
@@ -635,9 +645,10 @@ REALIMIT_LOOKAHEAD_S = 0.0015  # ASSUMPTION: ReaLimit's latency (UNCONFIRMED); r
 class ReaLimit(Plugin):
     """ReaLimit stand-in: y = limit(x * 10^((ceiling - threshold)/20), ceiling), 1.5 ms lookahead.
 
-    Mappings (emulator's choice): ``Threshold`` dB = -60 (1 - norm)^2; ``Ceiling`` dB = -20 (1 - norm)^2;
-    ``Release`` ms = 1000 norm^2 (stored, not emulated); ``True peak`` toggle (stored; the limiter
-    is sample-peak). Named config ``THRESHOLD`` / ``CEILING`` read/write dB as text (``"-6.0"``),
+    Mappings: ``Threshold`` dB = -60 + 72 norm (-60 .. +12 dB, default 0 dB; two public sources agree),
+    ``Ceiling`` dB = -24 + 24 norm (one source); ``Release`` ms = 1000 norm^2 (emulator's choice; the
+    sources disagree; stored, not emulated); ``True peak`` toggle (stored; the limiter is sample-peak;
+    REAPER 7.79's ReaLimit shows no such parameter: API-NOTES). Named config ``THRESHOLD`` / ``CEILING`` read/write dB as text (``"-6.0"``),
     ``TRUEPEAK`` ``"0"``/``"1"`` — the value format is UNCONFIRMED (API-NOTES §5).
     """
 
@@ -648,19 +659,19 @@ class ReaLimit(Plugin):
 
     def params(self, inst):
         return [
-            ParamSpec("Threshold", "0", 0.0, 1.0, 1.0, lambda n: f"{-60 * (1 - n) ** 2:.1f}"),
-            ParamSpec("Ceiling", "1", 0.0, 1.0, 1.0 - math.sqrt(0.1 / 20), lambda n: f"{-20 * (1 - n) ** 2:.1f}"),
+            ParamSpec("Threshold", "0", 0.0, 1.0, 60 / 72, lambda n: f"{-60 + 72 * n:.1f}"),
+            ParamSpec("Ceiling", "1", 0.0, 1.0, 1.0 - 0.1 / 24, lambda n: f"{-24 + 24 * n:.1f}"),
             ParamSpec("Release", "2", 0.0, 1.0, math.sqrt(0.01), lambda n: f"{1000 * n * n:.1f}"),
             ParamSpec("True peak", "3", 0.0, 1.0, 0.0, lambda n: "On" if n >= 0.5 else "Off", 1.0),
         ]
 
     @staticmethod
     def threshold_db(inst):
-        return -60 * (1 - inst.params[0]) ** 2
+        return -60 + 72 * inst.params[0]
 
     @staticmethod
     def ceiling_db(inst):
-        return -20 * (1 - inst.params[1]) ** 2
+        return -24 + 24 * inst.params[1]
 
     def get_config(self, inst, key, rate):
         if key == "THRESHOLD":
@@ -676,10 +687,10 @@ class ReaLimit(Plugin):
             v = float(value)
         except ValueError:
             return False
-        if key == "THRESHOLD" and -60 <= v <= 0:
-            inst.params[0] = 1 - math.sqrt(-v / 60)
-        elif key == "CEILING" and -20 <= v <= 0:
-            inst.params[1] = 1 - math.sqrt(-v / 20)
+        if key == "THRESHOLD" and -60 <= v <= 12:
+            inst.params[0] = (v + 60) / 72
+        elif key == "CEILING" and -24 <= v <= 0:
+            inst.params[1] = (v + 24) / 24
         elif key == "TRUEPEAK":
             inst.params[3] = 1.0 if v else 0.0
         else:
