@@ -312,3 +312,80 @@ def test_a_failure_half_way_removes_the_half_made_tracks(tmp_path, scenario, fun
     assert f"{function} failed" in r.console and r.console.strip().count("\n") == 0
     assert [t.name for t in r.project.tracks] == [t.name for t in before.project.tracks]
     assert diff(_without(before), _without(r.session)) == []
+
+
+# ---- other builds of the stock plug-ins (public dumps of REAPER 7.79-7.82) ------------------------
+
+def _reacomp_7x(inst):
+    """ReaComp as REAPER 7.x lists it: 7.x names, detector settings, its own Wet before REAPER's."""
+    db = lambda n: emufx._fmt_db(emufx._db(2 * n))  # noqa: E731 - raw 0..2 linear amplitude
+    P = emufx.ParamSpec
+    return [P("Threshold", "0", 0, 1, 0.5, db), P("Ratio", "1", 0, 1, 3 / 99, lambda n: f"{1 + 99 * n:.2f}"),
+            P("Attack", "2", 0, 1, 0.006, lambda n: f"{500 * n:.1f}"),
+            P("Release", "3", 0, 1, 0.02, lambda n: f"{5000 * n:.1f}"),
+            P("Pre-comp", "4", 0, 1, 0.0, lambda n: f"{250 * n:.1f}"), P("resvd", "5", 0, 1, 0, lambda n: "0"),
+            P("Lowpass", "6", 0, 1, 1.0, lambda n: f"{20000 * n:.0f}"),
+            P("Hipass", "7", 0, 1, 0.0, lambda n: f"{20000 * n:.0f}"), P("SignIn", "8", 0, 1, 0, lambda n: "0"),
+            P("AudIn", "9", 0, 1, 0, lambda n: "0"), P("Dry", "10", 0, 1, 0.0, db), P("Wet", "11", 0, 1, 0.5, db),
+            P("Filter Preview", "12", 0, 1, 0, lambda n: "0"),
+            P("RMS size", "13", 0, 1, 0.005, lambda n: f"{1000 * n:.1f}"),
+            P("Knee", "14", 0, 1, 0.0, lambda n: f"{24 * n:.1f}"),
+            P("Auto Make Up Gain", "15", 0, 1, 1.0, lambda n: "1" if n >= 0.5 else "0", 1.0),
+            P("Auto Release", "16", 0, 1, 1.0, lambda n: "1" if n >= 0.5 else "0", 1.0)]
+
+
+def test_reacomp_of_reaper_7_gets_peak_detection_and_no_automatic_gains(track, monkeypatch):
+    emu, rpr, tr = track
+    monkeypatch.setattr(emufx.ReaComp, "params", lambda self, inst: _reacomp_7x(inst))
+    stage = next(s for s in fx_plan(_spec(drive=-4.0), RATE).stages if s.label == "ReaComp")
+    shown, notes = _add_fx(rpr, tr, stage)
+    p = emu.project.tracks[0].fx[0].params
+    assert 20 * math.log10(2 * p[0]) == pytest.approx(-18.5, abs=0.06) and 1 + 99 * p[1] == pytest.approx(2.5, abs=0.01)
+    assert 500 * p[2] == pytest.approx(12.0, rel=0.02) and 5000 * p[3] == pytest.approx(180.0, rel=0.02)
+    assert p[13] == 0.0 and (p[15], p[16]) == (0.0, 0.0)  # RMS size 0 = peak; auto make-up / release off
+    assert p[10] == 0.0  # dry off
+    # its own Wet (index 11, not REAPER's appended Wet) takes the negative gain: makeup 2.25 - 4
+    assert 20 * math.log10(2 * p[11]) == pytest.approx(-1.75, abs=0.06)
+    assert emu.project.tracks[0].fx[0].wet == 1.0 and notes == []
+    assert ("ReaComp", "", "RMS size", "0.0", "ms") in shown
+
+
+def _realimit_779(monkeypatch, release_display, accepts_truepeak):
+    """REAPER 7.79's ReaLimit: three parameters, ``TRUEPEAK`` maybe taken as a named config."""
+    P = emufx.ParamSpec
+    monkeypatch.setattr(emufx.ReaLimit, "params", lambda self, inst: [
+        P("Threshold", "0", 0, 1, 60 / 72, lambda n: f"{-60 + 72 * n:.1f}"),
+        P("Ceiling", "1", 0, 1, 1.0, lambda n: f"{-24 + 24 * n:.1f}"),
+        P("Release", "2", 0, 1, 0.355, release_display)])
+    monkeypatch.setattr(emufx.ReaLimit, "get_config", lambda self, inst, key, rate: inst.config.get(key))
+
+    def set_config(self, inst, key, value):
+        if key == "TRUEPEAK" and accepts_truepeak:
+            inst.config[key] = value
+            return True
+        return False
+
+    monkeypatch.setattr(emufx.ReaLimit, "set_config", set_config)
+
+
+@pytest.mark.parametrize("accepts_truepeak", [True, False])
+def test_realimit_without_a_true_peak_switch_uses_the_named_config_or_says_so(track, monkeypatch, accepts_truepeak):
+    emu, rpr, tr = track
+    # its release runs backwards (0 -> inf, 1 -> 6 ms)
+    _realimit_779(monkeypatch, lambda n: "inf" if n == 0 else f"{6 / n:.1f}", accepts_truepeak)
+    stage = fx_plan(_spec(), RATE).stages[-1]
+    shown, notes = _add_fx(rpr, tr, stage)
+    inst = emu.project.tracks[0].fx[0]
+    assert 6 / inst.params[2] == pytest.approx(80.0, rel=0.02)
+    if accepts_truepeak:
+        assert inst.config["TRUEPEAK"] == "1" and notes == [] and ("ReaLimit", "", "True peak", "on", "") in shown
+    else:
+        assert "TRUEPEAK" not in inst.config and len(notes) == 1 and "no true-peak mode" in notes[0]
+
+
+def test_a_limiter_release_out_of_range_is_set_to_its_end_and_said(track, monkeypatch):
+    emu, rpr, tr = track
+    _realimit_779(monkeypatch, lambda n: f"{6 + 34 * n:.1f}", True)  # its release stops at 40 ms
+    shown, notes = _add_fx(rpr, tr, fx_plan(_spec(), RATE).stages[-1])
+    assert emu.project.tracks[0].fx[0].params[2] == 1.0
+    assert "ReaLimit's Release reaches only 40.0 ms, not the chain's 80 ms" in notes
