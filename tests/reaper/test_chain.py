@@ -24,7 +24,7 @@ from tests.reaper_emulator import Emulator, Track, diff, raise_on, snapshot
 from tests.reaper_emulator import fx as emufx
 from tests.signals import music_like
 
-from .conftest import SCRIPTS, ReaperPythonApi, run_action
+from .conftest import SCRIPTS, ReaperPythonApi, run_action, state
 
 CHAIN = SCRIPTS / "MasterAid - Mastering chain.py"
 RATE = 48000
@@ -227,13 +227,10 @@ def _bounce(folder: Path) -> tuple[Path, Path]:
 
 
 def _without(session, names=(CHAIN_TRACK, PREVIEW_TRACK)) -> dict:
+    """Snapshot without the chain's two tracks, the undo history and the dirty flag."""
     s = session.copy()
     s.project.tracks = [t for t in s.project.tracks if t.name not in names]
-    d = snapshot(s)
-    for p in d["projects"]:
-        p.pop("undo_history")
-        p.pop("dirty")
-    return d
+    return state(s, drop=("undo_history", "dirty"))
 
 
 @pytest.fixture(scope="module")
