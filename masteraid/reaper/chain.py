@@ -62,7 +62,7 @@ from .bounce import _project, _project_rate
 from .fxparams import ParamTarget, parse_display, set_param
 from .guard import ProjectState, undo_block
 from .media import delete_tracks, insert_file_track, inserting_media, name_track, set_checked
-from .tracks import active_master_fx, track_guid
+from .tracks import active_master_fx, is_null, track_guid
 
 __all__ = ["ACTION_NAME", "CHAIN_TRACK", "PREVIEW_TRACK", "FxStage", "FxPlan", "fx_plan", "q_to_bandwidth_oct", "shelf_bandwidth_oct",
            "ChainBuild", "build_chain", "chain_summary"]
@@ -276,6 +276,9 @@ def _add_fx(rpr: CheckedApi, track: str, stage: FxStage) -> tuple[list, list[str
 
 def _set_take_gain(rpr: CheckedApi, item: str, gain_db: float) -> None:
     take = rpr.GetActiveTake(item)
+    if is_null(take):
+        raise ReaperError("REAPER inserted the raw render as an item without a take: the chain's input gain has "
+                          "nowhere to go")
     value = db_to_gain(gain_db)
     rpr.SetMediaItemTakeInfo_Value(take, "D_VOL", value)
     now = float(rpr.GetMediaItemTakeInfo_Value(take, "D_VOL"))

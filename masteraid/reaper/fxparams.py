@@ -41,13 +41,13 @@ def parse_display(text: str) -> Optional[float]:
     """The number a parameter's display text shows, or ``None`` when it shows none.
 
     ``"-6.0 dB"`` -> -6.0, ``"1.2k"`` / ``"1.2 kHz"`` -> 1200.0, ``"4.0:1"`` -> 4.0, ``"-inf"`` ->
-    -inf, ``"On"`` -> 1.0, ``"Off"`` -> 0.0.
+    -inf, ``"∞:1"`` -> inf, ``"−3.0"`` (a true minus sign) -> -3.0, ``"On"`` -> 1.0, ``"Off"`` -> 0.0.
     """
     t = str(text).strip().replace("\u2212", "-")
     low = t.lower()
-    if low.startswith("-inf"):
+    if low.startswith("-inf") or low.startswith("-\u221e"):
         return -math.inf
-    if low.startswith("+inf") or low.startswith("inf"):
+    if low.startswith("+inf") or low.startswith("inf") or low.startswith("\u221e") or low.startswith("+\u221e"):
         return math.inf
     if low in ("on", "yes", "enabled"):
         return 1.0

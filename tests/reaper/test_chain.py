@@ -102,7 +102,8 @@ def test_flat_bands_and_bands_over_nyquist_are_left_out():
 
 @pytest.mark.parametrize("text,value", [("-6.0 dB", -6.0), ("-6", -6.0), ("1.2k", 1200.0), ("1.2 kHz", 1200.0),
                                         ("4.0:1", 4.0), ("-inf", -math.inf), ("On", 1.0), ("Off", 0.0),
-                                        ("+3.25dB", 3.25), ("12 ms", 12.0), (" .5", 0.5)])
+                                        ("+3.25dB", 3.25), ("12 ms", 12.0), (" .5", 0.5),
+                                        ("\u221e:1", math.inf), ("\u22123.0", -3.0), ("-\u221e dB", -math.inf)])
 def test_display_texts_read_as_numbers(text, value):
     assert parse_display(text) == value
 
