@@ -16,7 +16,7 @@ nothing overwritten), then adds two tracks at the project start, both soloed:
 
 The mapping (:func:`fx_plan`, pure; the values are the spec's, converted only where the units differ).
 What the stock plug-ins are is taken from public dumps of REAPER 7.79-7.82 (parameter names and
-order, raw ranges, display texts); every value is still found through the plug-in's own display and
+order, raw ranges, display texts; ``docs/reaper-stock-fx.md`` lists them with sources); every value is still found through the plug-in's own display and
 read back (:mod:`.fxparams`), so a REAPER that differs fails loudly:
 
 * input gain -> the raw item's take volume (before the FX, as in the spec);
