@@ -50,7 +50,7 @@ from ._api import CheckedApi, api
 from .bounce import BOUNCE_SCHEMA, _project
 from .guard import ProjectState, undo_block
 from .media import delete_tracks, insert_file_track, inserting_media, name_track, set_checked
-from .tracks import active_master_fx, track_guid, tracks
+from .tracks import active_master_fx, soloed_tracks, track_guid, tracks
 
 __all__ = ["ACTION_NAME", "EXT_SECTION", "EXT_KEY", "ABResult", "setup_ab", "latest_bounce", "track_label",
            "ab_summary"]
@@ -85,6 +85,8 @@ class ABResult:
         :func:`masteraid.match.streaming_findings` of raw vs pre-treat.
     master_fx : tuple of str
         Enabled FX on the master's (enabled) chain: they process the A/B tracks too.
+    soloed_before : tuple of str
+        Tracks that were already soloed and playing (a mastering chain, say): they play along.
     bounce_json : Path or None
         The dual bounce's ``bounce.json`` the files came from (``None``: explicit files or a toggle).
     """
@@ -98,6 +100,7 @@ class ABResult:
     findings: tuple[Finding, ...] = ()
     master_fx: tuple[str, ...] = ()
     bounce_json: Optional[Path] = None
+    soloed_before: tuple[str, ...] = ()
 
     @property
     def gains_db(self) -> dict:
@@ -229,6 +232,7 @@ def setup_ab(project=None, *, raw=None, pretreat=None, by: str = "integrated") -
     previews = {v: streaming_preview(meas[v]) for v in _VERSIONS}
     findings = tuple(streaming_findings(meas["raw"], meas["pretreat"]))
     master_fx = active_master_fx(rpr, proj)
+    soloed_before = soloed_tracks(rpr, proj)
 
     created: list[str] = []
     guids: dict[str, str] = {}
@@ -256,7 +260,8 @@ def setup_ab(project=None, *, raw=None, pretreat=None, by: str = "integrated") -
                 _undo_tracks(rpr, proj, created, previous_ext)
                 raise
     return ABResult(created=True, playing="raw", track_guids=guids, paths=paths, plan=plan, previews=previews,
-                    findings=findings, master_fx=master_fx, bounce_json=bounce_json)
+                    findings=findings, master_fx=master_fx, bounce_json=bounce_json,
+                    soloed_before=soloed_before)
 
 
 def _undo_tracks(rpr: CheckedApi, proj: str, created: list[str], previous_ext: str) -> None:
@@ -303,6 +308,9 @@ def ab_summary(r: ABResult) -> str:
                          f"pretreat {_gain(b.gain_db)} -> {_lufs(b.playback_lufs)}")
         for f in r.findings:
             lines.append(f"  {f.severity}: {f.message}")
+    if r.soloed_before:
+        lines.append(f"  Also soloed and playing: {', '.join(r.soloed_before)}. Mute or unsolo them while you "
+                     "A/B, or you hear them along.")
     if r.master_fx:
         lines.append(f"  Bypass the master FX chain while A/B-ing: its FX ({', '.join(r.master_fx)}) process "
                      "the A/B tracks too (the pre-treat twice, the raw not raw); switch it back on afterwards.")

@@ -62,7 +62,7 @@ from .bounce import _project, _project_rate
 from .fxparams import ParamTarget, parse_display, set_param
 from .guard import ProjectState, undo_block
 from .media import delete_tracks, insert_file_track, inserting_media, name_track, set_checked
-from .tracks import active_master_fx, is_null, track_guid
+from .tracks import active_master_fx, is_null, soloed_tracks, track_guid
 
 __all__ = ["ACTION_NAME", "CHAIN_TRACK", "PREVIEW_TRACK", "FxStage", "FxPlan", "fx_plan", "q_to_bandwidth_oct", "shelf_bandwidth_oct",
            "ChainBuild", "build_chain", "chain_summary"]
@@ -210,6 +210,8 @@ class ChainBuild:
         What the live chain could not take (e.g. no true-peak mode in this ReaLimit).
     master_fx : tuple of str
         Enabled FX on the master's chain: they process the new tracks too.
+    soloed_before : tuple of str
+        Tracks that were already soloed and playing (an A/B, say): they play along.
     bounce_json : Path or None
     """
 
@@ -223,6 +225,7 @@ class ChainBuild:
     preview_track: str
     notes: tuple[str, ...] = ()
     master_fx: tuple[str, ...] = ()
+    soloed_before: tuple[str, ...] = ()
     bounce_json: Optional[Path] = None
 
 
@@ -331,6 +334,7 @@ def build_chain(project=None, *, raw=None, pretreat=None, target_lufs: Optional[
                        target_lufs=target_lufs, ceiling_dbtp=ceiling_dbtp)
     plan = fx_plan(run.result.spec, _project_rate(rpr, proj) or run.result.sample_rate_hz)
     master_fx = active_master_fx(rpr, proj)
+    soloed_before = soloed_tracks(rpr, proj)
 
     created: list[str] = []
     shown: list = []
@@ -359,7 +363,7 @@ def build_chain(project=None, *, raw=None, pretreat=None, target_lufs: Optional[
                 raise
     return ChainBuild(run=run, master_path=out, raw=raw_path, pretreat=pre_path, plan=plan, shown=tuple(shown),
                       chain_track=guids[0], preview_track=guids[1], notes=tuple(notes), master_fx=master_fx,
-                      bounce_json=bounce_json)
+                      soloed_before=soloed_before, bounce_json=bounce_json)
 
 
 def chain_summary(b: ChainBuild) -> str:
@@ -382,6 +386,9 @@ def chain_summary(b: ChainBuild) -> str:
     lines.append("  preview without matching it exactly. Meter the live chain before you trust its loudness.")
     for n in b.notes:
         lines.append(f"  note: {n}")
+    if b.soloed_before:
+        lines.append(f"  Also soloed and playing: {', '.join(b.soloed_before)}. Mute or unsolo them while you "
+                     "listen to the chain, or you hear both.")
     if b.master_fx:
         lines.append(f"  Bypass the master FX chain while listening: its FX ({', '.join(b.master_fx)}) process "
                      "these tracks too; switch it back on afterwards.")

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from ..errors import ReaperError
 from ._api import CheckedApi, POINTER_FORMAT
 
-__all__ = ["is_null", "FxInfo", "fx_guid", "fx_chain", "fx_index", "active_master_fx", "track_name", "track_guid", "tracks",
+__all__ = ["is_null", "FxInfo", "fx_guid", "fx_chain", "fx_index", "active_master_fx", "soloed_tracks", "track_name", "track_guid", "tracks",
            "double_to_track"]
 
 
@@ -78,6 +78,13 @@ def active_master_fx(rpr: CheckedApi, proj: str) -> tuple[str, ...]:
     if not rpr.GetMediaTrackInfo_Value(master, "I_FXEN"):
         return ()
     return tuple(f.name for f in fx_chain(rpr, master) if f.active)
+
+
+def soloed_tracks(rpr: CheckedApi, proj: str) -> tuple[str, ...]:
+    """Names of the tracks that are soloed and not muted: they play along with new soloed tracks."""
+    return tuple(str(rpr.GetSetMediaTrackInfo_String(t, "P_NAME", "", False)[3]) or f"track {i + 1}"
+                 for i, t in enumerate(tracks(rpr, proj))
+                 if rpr.GetMediaTrackInfo_Value(t, "I_SOLO") and not rpr.GetMediaTrackInfo_Value(t, "B_MUTE"))
 
 
 def track_name(rpr: CheckedApi, track: str, master: str | None = None) -> str:

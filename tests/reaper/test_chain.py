@@ -387,3 +387,13 @@ def test_a_limiter_release_out_of_range_is_set_to_its_end_and_said(track, monkey
     shown, notes = _add_fx(rpr, tr, fx_plan(_spec(), RATE).stages[-1])
     assert emu.project.tracks[0].fx[0].params[2] == 1.0
     assert "ReaLimit's Release reaches only 40.0 ms, not the chain's 80 ms" in notes
+
+
+def test_an_ab_after_the_chain_says_the_chain_track_plays_along(built, tmp_path):
+    _, r, _, _ = built
+    assert "Also soloed and playing" not in r.console  # nothing was soloed before the chain
+    ab = run_action(r.session.copy(), SCRIPTS / "MasterAid - Loudness-matched AB.py", tmp_path / "ab")
+    assert ab.error is None, ab.error
+    text = ab.console[len(r.console):]
+    # the chain track is soloed and playing; its preview is muted, so it is not named
+    assert f"Also soloed and playing: {CHAIN_TRACK}. Mute or unsolo them" in text and PREVIEW_TRACK not in text
