@@ -73,8 +73,9 @@ CHAIN_TRACK = "MasterAid chain - raw through ReaEQ/ReaComp/ReaLimit"
 PREVIEW_TRACK = "MasterAid chain - offline preview"
 
 REAEQ, REACOMP, REALIMIT = "ReaEQ (Cockos)", "ReaComp (Cockos)", "ReaLimit (Cockos)"
-#: Bands of a fresh ReaEQ (low shelf, band, band, high shelf). The named config of a fifth band is
-#: refused by REAPER's ReaEQ as by the emulator, so a sixth band needs a second instance.
+#: Bands used per ReaEQ instance. A fresh ReaEQ has four (older builds) or five (REAPER 7: low shelf,
+#: band, band, high shelf, and a high pass that is off) and ``BANDTYPE<b>`` past the last is refused;
+#: four fit every build, so bands five and six go into a second instance.
 REAEQ_BANDS = 4
 #: ``BANDTYPE<b>`` codes (API-NOTES §5, two public scripts agree).
 BANDTYPE = {"low_shelf": 0, "high_shelf": 1, "peaking": 8}
@@ -97,7 +98,6 @@ def q_to_bandwidth_oct(q: float, frequency_hz: float, rate: int) -> float:
 class FxStage:
     """One FX to add: its name for ``TrackFX_AddByName``, a label for messages, named config values
     set first (``BANDTYPE0`` ...), then parameters."""
-
 
     plugin: str
     label: str

@@ -1,8 +1,10 @@
 """Set an FX parameter to a value in its own units (dB, ms, Hz, ratio), checked on what REAPER displays.
 
-The stock Cockos plug-ins report every parameter on a 0..1 scale, and how 0..1 maps onto dB, ms or
-Hz is not documented (API-NOTES §5: ReaEQ's frequency is non-linear, its gain probably linear
-amplitude, the rest unknown). So MasterAid never computes a normalized value: it asks REAPER how a
+MasterAid sets parameters on REAPER's normalized 0..1 scale (``TrackFX_SetParamNormalized``; some
+stock parameters report another raw range, ``docs/reaper-stock-fx.md``), and how 0..1 maps onto dB,
+ms or Hz is not documented (ReaEQ's frequency is non-linear, ReaComp's threshold linear amplitude,
+ReaLimit's threshold linear in dB, by public dumps). So MasterAid never computes a normalized value
+from a formula: it asks REAPER how a
 candidate value would read (``TrackFX_FormatParamValueNormalized``), bisects the 0..1 range until
 the text reads the target, sets it, then reads the parameter's text back
 (``TrackFX_GetFormattedParamValue``) and raises a :class:`~masteraid.errors.ReaperError` naming
@@ -11,11 +13,11 @@ tolerance. A REAPER whose plug-ins map or display values otherwise can only fail
 
 Assumptions, each checked where it is used:
 
-* the display is monotonic in the normalized value (checked: the text of 0, of 1 and of the value
-  found must bracket the target);
+* the display is monotonic in the normalized value (checked: the texts of 0 and 1 must bracket the
+  target, and the text read back after setting must show it);
 * the text starts with the number, optionally followed by a unit or ``k`` (``"-6.0"``,
-  ``"-6.0 dB"``, ``"1.2k"``, ``"4.0:1"``), or reads ``-inf`` / ``On`` / ``Off``: anything else is
-  refused with the text in the message;
+  ``"-6.0 dB"``, ``"1.2k"``, ``"4.0:1"``), or reads ``-inf`` / ``inf`` / ``On`` / ``Off``: anything
+  else is refused with the text in the message;
 * ``TrackFX_FormatParamValueNormalized`` only works with FX that support Cockos' VST extensions
   (SDK): when it gives no text, the bisection sets each candidate and reads it back instead.
 """
@@ -71,7 +73,7 @@ def _norm_name(name: str) -> str:
     return re.sub(r"[^a-z0-9]", "", name.lower())
 
 
-def find_param(rpr: CheckedApi, track: str, fx: int, names: Sequence[str], plugin: str,
+def find_param(rpr: CheckedApi, track: str, fx: int, names: Sequence[str],
                index: Optional[int] = None) -> Optional[int]:
     """Index of the parameter named one of ``names`` (ignoring case, spaces and punctuation), or
     ``None``. With ``index``: that parameter, whose name must start with ``names[0]``."""
@@ -171,7 +173,7 @@ def set_param(rpr: CheckedApi, track: str, fx: int, plugin: str, target: ParamTa
     text REAPER shows afterwards (``None``: an optional parameter the plug-in lacks). Raises
     :class:`ReaperError` when the plug-in's range does not reach the value, or the display does
     not read it back."""
-    p = find_param(rpr, track, fx, target.names, plugin, target.index)
+    p = find_param(rpr, track, fx, target.names, target.index)
     if p is None:
         if target.optional:
             return None
