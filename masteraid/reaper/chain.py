@@ -371,7 +371,8 @@ def chain_summary(b: ChainBuild) -> str:
     r = b.run.result
     spec = r.spec
     lines = [f"MasterAid mastering chain for {b.raw.name}"
-             + (f" (toward {b.pretreat.name})" if b.pretreat else " (no pre-treat: toward -14 LUFS)") + ":"]
+             + (f" (toward {b.pretreat.name})" if b.pretreat else f" (no pre-treat: toward {spec.target_lufs:.1f} LUFS)")
+             + ":"]
     lines.append(f"  offline preview {b.master_path.name}: {r.integrated_lufs:.2f} LUFS (target {spec.target_lufs:.2f}), "
                  f"true peak {r.true_peak_dbtp:.2f} dBTP (ceiling {spec.limiter.ceiling_dbtp:.1f}); spec in "
                  f"{b.run.chain_path.name}")

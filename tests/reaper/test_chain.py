@@ -20,7 +20,7 @@ from masteraid.reaper._api import CheckedApi
 from masteraid.reaper.chain import (ACTION_NAME, CHAIN_TRACK, PREVIEW_TRACK, REAEQ_BANDS, _add_fx, fx_plan,
                                     q_to_bandwidth_oct, shelf_bandwidth_oct)
 from masteraid.reaper.fxparams import ParamTarget, parse_display, set_param
-from tests.reaper_emulator import Emulator, Track, diff, raise_on, snapshot
+from tests.reaper_emulator import Emulator, Track, diff, raise_on, run_script, snapshot
 from tests.reaper_emulator import fx as emufx
 from tests.signals import music_like
 
@@ -397,3 +397,21 @@ def test_an_ab_after_the_chain_says_the_chain_track_plays_along(built, tmp_path)
     text = ab.console[len(r.console):]
     # the chain track is soloed and playing; its preview is muted, so it is not named
     assert f"Also soloed and playing: {CHAIN_TRACK}. Mute or unsolo them" in text and PREVIEW_TRACK not in text
+
+
+def test_a_raw_file_alone_is_mastered_toward_the_default_target(tmp_path, scenario):
+    s = scenario("mix_10_tracks")
+    raw, _ = _bounce(tmp_path)  # elsewhere: not next to the project, and no pre-treat given
+    code = ("import masteraid.reaper.chain as ch\n"
+            f"b = ch.build_chain(raw={str(raw)!r})\n"
+            "assert b.pretreat is None and b.bounce_json is None and b.run.comparison is None\n"
+            "print(ch.chain_summary(b))\n")
+    r = run_script(s, code=code, workdir=tmp_path / "run")
+    assert r.error is None, r.error
+    assert "(no pre-treat: toward -14.0 LUFS):" in r.stdout
+    master = tmp_path / "Mix - raw - master.wav"
+    spec = ChainSpec.from_json((tmp_path / "Mix - raw - master.chain.json").read_text(encoding="utf-8"))
+    assert spec.target_lufs == -14.0
+    from masteraid.analysis import analyze
+    assert analyze(master).loudness.integrated_lufs == pytest.approx(-14.0, abs=0.1)
+    assert {t.name for t in r.project.tracks} >= {CHAIN_TRACK, PREVIEW_TRACK}
