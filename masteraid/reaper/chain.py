@@ -105,8 +105,9 @@ class FxStage:
     params: tuple[ParamTarget, ...]
     #: ReaEQ: switch off every band from this one on (a fresh ReaEQ has four or five, UNCONFIRMED)
     disable_from_band: Optional[int] = None
-    #: Named config tried when a parameter of the same meaning is missing (``TRUEPEAK``)
-    optional_config: tuple[tuple[str, str], ...] = ()
+    #: ``(parameter, config key, value, note)``: when the optional parameter is missing, the named config
+    #: of the same meaning is tried (``TRUEPEAK``), and the note (``{label}`` filled) said if refused too
+    fallbacks: tuple[tuple[str, str, str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -182,7 +183,9 @@ def fx_plan(spec: ChainSpec, rate: int) -> FxPlan:
         ParamTarget(("Ceiling",), lim.ceiling_dbtp, **_DB),
         ParamTarget(("Release",), lim.release_ms, clamp=True, **_MS),
         ParamTarget(("True peak", "Truepeak", "True-peak"), 1.0, "", 0.0, optional=True, toggle=True),
-    ), optional_config=(("TRUEPEAK", "1"),)))
+    ), fallbacks=(("True peak", "TRUEPEAK", "1",
+                   "{label} here has no true-peak mode: its ceiling is a sample-peak ceiling, and inter-sample "
+                   "peaks can pass it (the offline preview is true-peak limited)"),)))
     return FxPlan(take_gain_db=take_gain, stages=tuple(stages))
 
 
@@ -262,12 +265,12 @@ def _add_fx(rpr: CheckedApi, track: str, stage: FxStage) -> tuple[list, list[str
     for target in stage.params:
         text = set_param(rpr, track, idx, stage.label, target)
         if text is None:
-            if target.toggle and target.names[0] == "True peak":
-                if not any(_config(rpr, track, idx, k, v) for k, v in stage.optional_config):
-                    notes.append(f"{stage.label} here has no true-peak mode: its ceiling is a sample-peak ceiling, "
-                                 "and inter-sample peaks can pass it (the offline preview is true-peak limited)")
-                else:
-                    shown.append((stage.label, "", target.names[0], "on", ""))
+            for param, key, value, note in stage.fallbacks:
+                if param == target.names[0]:
+                    if _config(rpr, track, idx, key, value):
+                        shown.append((stage.label, "", param, "on" if target.toggle else value, target.unit))
+                    else:
+                        notes.append(note.format(label=stage.label))
             continue
         group = f"band {target.index // 3 + 1}" if target.index is not None else ""
         shown.append((stage.label, group, target.names[0], text, target.unit))

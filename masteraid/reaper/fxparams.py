@@ -73,11 +73,10 @@ def _norm_name(name: str) -> str:
     return re.sub(r"[^a-z0-9]", "", name.lower())
 
 
-def find_param(rpr: CheckedApi, track: str, fx: int, names: Sequence[str],
-               index: Optional[int] = None) -> Optional[int]:
-    """Index of the parameter named one of ``names`` (ignoring case, spaces and punctuation), or
-    ``None``. With ``index``: that parameter, whose name must start with ``names[0]``."""
-    have = param_names(rpr, track, fx)
+def find_param(have: Sequence[str], names: Sequence[str], index: Optional[int] = None) -> Optional[int]:
+    """Index, among the parameter names ``have``, of the one named one of ``names`` (ignoring case,
+    spaces and punctuation), or ``None``. With ``index``: that parameter, whose name must start
+    with ``names[0]``."""
     keys = [_norm_name(n) for n in have]
     if index is not None:
         return index if index < len(keys) and keys[index].startswith(_norm_name(names[0])) else None
@@ -85,14 +84,6 @@ def find_param(rpr: CheckedApi, track: str, fx: int, names: Sequence[str],
         if _norm_name(want) in keys:
             return keys.index(_norm_name(want))
     return None
-
-
-def _missing(rpr: CheckedApi, track: str, fx: int, names: Sequence[str], plugin: str, index: Optional[int]) -> ReaperError:
-    have = param_names(rpr, track, fx)
-    where = f" at #{index + 1}" if index is not None else ""
-    return ReaperError(f"{plugin} has no parameter named {' / '.join(map(repr, names))}{where} (it has: "
-                       f"{', '.join(have) or 'none'}): this REAPER's {plugin} differs from what MasterAid knows — "
-                       "report your REAPER version")
 
 
 @dataclass(frozen=True)
@@ -173,12 +164,16 @@ def set_param(rpr: CheckedApi, track: str, fx: int, plugin: str, target: ParamTa
     text REAPER shows afterwards (``None``: an optional parameter the plug-in lacks). Raises
     :class:`ReaperError` when the plug-in's range does not reach the value, or the display does
     not read it back."""
-    p = find_param(rpr, track, fx, target.names, target.index)
+    have = param_names(rpr, track, fx)
+    p = find_param(have, target.names, target.index)
     if p is None:
         if target.optional:
             return None
-        raise _missing(rpr, track, fx, target.names, plugin, target.index)
-    what = f"{plugin}'s {param_names(rpr, track, fx)[p]}"
+        where = f" at #{target.index + 1}" if target.index is not None else ""
+        raise ReaperError(f"{plugin} has no parameter named {' / '.join(map(repr, target.names))}{where} (it has: "
+                          f"{', '.join(have) or 'none'}): this REAPER's {plugin} differs from what MasterAid knows — "
+                          "report your REAPER version")
+    what = f"{plugin}'s {have[p]}"
     if target.toggle:
         rpr.TrackFX_SetParamNormalized(track, fx, p, target.value)
         now = float(rpr.TrackFX_GetParamNormalized(track, fx, p))
