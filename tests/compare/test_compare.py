@@ -260,3 +260,33 @@ def test_a_compressor_after_a_low_shelf_is_traced_as_well_as_alone(raw):
     assert _trace_error_db(a, gr_alone) < 0.3
     assert _trace_error_db(b, gr_eq) < 0.3  # the shelf does not blur it
     assert b.distortion.residual_db == pytest.approx(a.distortion.residual_db, abs=1.5)
+
+
+def test_without_residual_two_passes_give_the_same_tone_and_a_close_gain_trace(raw, tmp_path, monkeypatch):
+    """``residual=False`` (what the chain design uses): no third pass, no residual; the tone is the
+    full compare's, the gain trace close to it and to the compressor's own reduction; streamed the same."""
+    from masteraid.compare import core
+
+    pre, gr = compressor(_lowshelf_79hz(raw), RATE, threshold_dbfs=-18.0, ratio=4.0, attack_ms=5, release_ms=80)
+    full = compare(ArraySource(raw, RATE), ArraySource(pre, RATE))
+    monkeypatch.setattr(core, "FirStream", lambda *a: pytest.fail("the third pass ran"))
+    quick = compare(ArraySource(raw, RATE), ArraySource(pre, RATE), residual=False)
+    assert np.isnan(quick.distortion.residual_db) and "distortion" not in _codes(quick)
+    np.testing.assert_allclose(quick.tonal.change_db, full.tonal.change_db, atol=1e-9)
+    assert quick.loudness_delta_lu == full.loudness_delta_lu
+    assert quick.dynamics.gain_reduction.p95_db == pytest.approx(full.dynamics.gain_reduction.p95_db, abs=0.3)
+    assert full.dynamics.gain_reduction.p95_db > 4.0
+    assert _trace_error_db(quick, gr) < 0.5
+    assert "gain_reduction" in _codes(quick)
+
+    rp = write(tmp_path / "raw.wav", raw, RATE)
+    pp = write(tmp_path / "pre.wav", pre, RATE, subtype="FLOAT")
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    monkeypatch.setattr(core.tempfile, "tempdir", str(scratch))
+    streamed = compare(rp, pp, memory_limit_mb=0, residual=False)
+    assert list(scratch.iterdir()) == []
+    held = compare(rp, pp, residual=False)
+    np.testing.assert_allclose(streamed.dynamics.trace_db, held.dynamics.trace_db, atol=1e-3)
+    np.testing.assert_allclose(streamed.tonal.change_db, held.tonal.change_db, atol=1e-4)
+    assert np.isnan(streamed.distortion.residual_db)
