@@ -22,6 +22,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..analysis._iir import irfft, rfft
+from ..errors import MismatchError
 from .spectral import CrossSpectra
 
 __all__ = ["LinearFilter", "linear_filter", "FirStream", "MAX_ACAUSAL_S", "MAX_CAUSAL_S"]
@@ -61,7 +62,11 @@ def _filled_transfer(cs: CrossSpectra) -> np.ndarray:
 
 
 def linear_filter(cs: CrossSpectra, rate: int) -> LinearFilter:
-    """The windowed impulse response of ``cs``'s transfer function (see the module docstring)."""
+    """The windowed impulse response of ``cs``'s transfer function (see the module docstring).
+
+    Raises :class:`~masteraid.errors.MismatchError` when no part of it stands above its own noise: no
+    filter relates the two renders (periodic material that correlates at some lag without being the
+    same mix gets that far)."""
     n = int(cs.nperseg)
     h = np.roll(irfft(_filled_transfer(cs), n), n // 2)  # time 0 at index c
     c = n // 2
@@ -74,6 +79,11 @@ def linear_filter(cs: CrossSpectra, rate: int) -> LinearFilter:
         return LinearFilter(np.ones(1), 0)
     thr = max(float(np.median(far)) * _ABOVE_NOISE, peak * 1e-9)
     above = np.flatnonzero(es > thr)
+    if above.size == 0:
+        raise MismatchError(
+            "the two renders are not the same mix: they correlate at some latency, but no filter relates "
+            "one to the other (check that both are renders of the same song and range)"
+        )
     lo = max(int(above.min()) - 64, c - int(MAX_ACAUSAL_S * rate), 0)
     hi = min(int(above.max()) + 64, c + int(MAX_CAUSAL_S * rate), n)
     lo, hi = min(lo, c - 8), max(hi, c + 64)

@@ -72,6 +72,64 @@ def test_unrelated_files_refused(raw):
         compare(ArraySource(raw, RATE), ArraySource(other, RATE))
 
 
+def _chord(seed: int, rate: int = 44100, seconds: float = 3.0) -> np.ndarray:
+    """The same five partials (110..1760 Hz) at random phases and levels, a 2 Hz tremolo and some noise:
+    two seeds are different "songs" that still correlate at some lag."""
+    r = np.random.default_rng(seed)
+    t = np.arange(int(rate * seconds)) / rate
+    x = np.zeros((t.shape[0], 2))
+    for c in range(2):
+        for f in (110, 220, 440 * (1 + 0.01 * c), 880, 1760):
+            x[:, c] += np.sin(2 * np.pi * f * t + r.uniform(0, 6)) * r.uniform(0.2, 1)
+        x[:, c] += 0.1 * r.standard_normal(t.shape[0])
+        x[:, c] *= 0.5 + 0.5 * np.sin(2 * np.pi * 2 * t) ** 2
+    return 0.3 * x / np.abs(x).max()
+
+
+@pytest.mark.parametrize("residual", [True, False])
+def test_periodic_material_that_is_not_the_same_mix_is_refused(residual):
+    """It lines up at some lag (correlation ~0.76), but no filter relates the two: refused, not a crash."""
+    a, b = ArraySource(_chord(0), 44100), ArraySource(_chord(5), 44100)
+    with pytest.raises(MismatchError, match="not the same mix"):
+        compare(a, b, residual=residual)
+
+
+def test_silent_pretreat_is_named(raw):
+    with pytest.raises(MismatchError, match="pre-treat is silent"):
+        compare(ArraySource(raw, RATE), ArraySource(np.zeros_like(raw), RATE))
+
+
+def test_mono_is_compared_with_stereo_only(raw):
+    six = np.repeat(raw[:, :1], 6, axis=1)
+    with pytest.raises(MismatchError, match="1 channel and .* has 6"):
+        compare(ArraySource(raw[:, :1], RATE), ArraySource(six, RATE))
+
+
+def test_a_failed_compare_leaves_no_thread_running(raw):
+    """The measuring thread is stopped and joined before the error propagates (a daemon thread still
+    inside native code when the interpreter exits aborts the process)."""
+    import threading
+
+    b, a = shelf_ba(120, 3.0, RATE, "low")
+    pre = apply_ba(raw, b, a)
+    from masteraid.compare import core
+
+    import time
+
+    import masteraid.analysis
+
+    def slow_analyze(source, **_):  # still measuring when the compare fails
+        for _block in source.blocks(4096):
+            time.sleep(0.01)
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(masteraid.analysis, "analyze", slow_analyze)
+        mp.setattr(core, "tonal_change", lambda *a: (_ for _ in ()).throw(MismatchError("stop here")))
+        with pytest.raises(MismatchError, match="stop here"):
+            compare(ArraySource(raw, RATE), ArraySource(pre, RATE))
+    assert not [t for t in threading.enumerate() if t.name.startswith("masteraid")]
+
+
 def test_rate_channels_and_length_mismatch(raw, tmp_path):
     pre = resample_poly(raw * 0.5, 441, 480, axis=0)[: int(10.0 * 44100)]  # 44.1 kHz, shorter
     mono_raw = raw.mean(axis=1, keepdims=True)
