@@ -79,3 +79,23 @@ def test_master_bad_settings(tmp_path, capsys):
     assert "must end in" in capsys.readouterr().err
     assert main(["master", str(tmp_path / "missing.wav")]) == 1
     assert not any(tmp_path.iterdir())
+
+
+@pytest.mark.parametrize("bad", [float("nan"), float("inf")], ids=["nan", "inf"])
+@pytest.mark.parametrize("which", ["raw", "pre-treat"])
+def test_master_refuses_nonfinite_samples(tmp_path, capsys, bad, which):
+    """One NaN/Inf sample in a float render: a one-line error and nothing written (the filters would turn
+    it into full-scale DC or a click in the master)."""
+    import numpy as np
+
+    x, rate = sf.read(str(RAW), dtype="float32")
+    y = x.copy()
+    (x if which == "raw" else y)[rate, 0] = bad
+    raw, pre = tmp_path / "raw.wav", tmp_path / "pre.wav"
+    sf.write(str(raw), x, rate, subtype="FLOAT")
+    sf.write(str(pre), y * np.float32(1.5), rate, subtype="FLOAT")
+    before = set(tmp_path.iterdir())
+    assert main(["master", str(raw), "--reference", str(pre), "--out", str(tmp_path / "m.wav")]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and f"the {which} has 1 NaN or infinite sample" in err
+    assert set(tmp_path.iterdir()) == before

@@ -229,7 +229,7 @@ def analyze(
             if progress is not None:
                 progress("analyze", min(done / total, 1.0))
     if nonfinite:
-        log.warning("%s: %d NaN/Inf samples were left out of the measurement", info.name, nonfinite)
+        log.info("%s: %d NaN/Inf samples were left out of the measurement", info.name, nonfinite)  # callers report them
     peaks.nonfinite_samples = nonfinite
     loud_r = loud.result()
     peaks_r = peaks.result()

@@ -57,6 +57,19 @@ class MasterRun:
     render_s: float
 
 
+def _refuse_nonfinite(m, who: str) -> None:
+    """A render with NaN/Inf samples is corrupt: mastering it would write them (or what the filters make
+    of them: full-scale DC, clicks) into the master."""
+    n = m.peaks.nonfinite_samples
+    if n > 0:
+        from ..errors import InvalidAudioError
+
+        raise InvalidAudioError(
+            f"{m.info.name}: the {who} has {n} NaN or infinite sample{'s' * (n != 1)} (a plug-in blew up) — "
+            "fix or replace that plug-in and render again; `masteraid audit` measures the rest"
+        )
+
+
 def master_files(raw_src, reference_src, out: Path, chain_path: Path, *, target_lufs: Optional[float] = None,
                  ceiling_dbtp: Optional[float] = None, subtype: str = "PCM_24", progress=None,
                  before_render: Optional[Callable[[], None]] = None) -> MasterRun:
@@ -79,6 +92,11 @@ def master_files(raw_src, reference_src, out: Path, chain_path: Path, *, target_
     Returns
     -------
     MasterRun
+
+    Raises
+    ------
+    InvalidAudioError
+        The raw or the pre-treat has NaN/Inf samples (nothing is written).
     """
     from ..analysis import analyze
     from ..compare import compare
@@ -93,6 +111,9 @@ def master_files(raw_src, reference_src, out: Path, chain_path: Path, *, target_
         raw_m = comparison.raw
     else:
         raw_m = analyze(raw_src, progress=progress)
+    _refuse_nonfinite(raw_m, "raw")
+    if comparison is not None:
+        _refuse_nonfinite(comparison.pretreat, "pre-treat")
     t1 = time.perf_counter()
     spec = design_chain(raw_m, comparison, target_lufs=target_lufs, ceiling_dbtp=ceiling_dbtp)
     tonal_reference = None

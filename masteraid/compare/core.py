@@ -78,6 +78,15 @@ class _MemorySource:
             yield self.samples[s : s + block_frames].astype(np.float64)
 
 
+def _finite(block: np.ndarray) -> np.ndarray:
+    """``block``, or a copy with its NaN/Inf samples (a float render a plug-in blew up in) set to 0, as
+    the measurements treat them (and count them: they measure the blocks as read); one cheap test
+    when there are none."""
+    if np.isfinite(block.sum()):
+        return block
+    return np.where(np.isfinite(block), block, np.float32(0.0)).astype(block.dtype, copy=False)
+
+
 def _read32(src) -> np.ndarray:
     """The whole stream as float32 ``(frames, channels)``; files are decoded straight into the array."""
     if isinstance(src, FileSource):
@@ -177,7 +186,7 @@ class _FileWindow:
         self.src, self.channels, self.frames = src, channels, src.info.frames
 
     def read(self, a: int, b: int) -> np.ndarray:
-        return _upmix(self.src.read_range(a, b), self.channels)
+        return _upmix(_finite(self.src.read_range(a, b)), self.channels)
 
 
 def _upmix(block: np.ndarray, channels: int) -> np.ndarray:
@@ -226,7 +235,7 @@ class _FilePair:
         raw = self.raw.src.blocks(size, start=rs.start, stop=rs.stop, dtype="float32")
         pre = self.pre.src.blocks(size, start=ps.start, stop=ps.stop, dtype="float32")
         for xb, yb in zip(raw, pre):  # same lengths: the slices cover the same number of frames
-            xb, yb = _upmix(xb, ch), _upmix(yb, ch)
+            xb, yb = _upmix(_finite(xb), ch), _upmix(_finite(yb), ch)
             if invert:
                 yb = -yb
             if self._stores is not None:
@@ -346,7 +355,7 @@ def compare(raw, pretreat, *, progress: Progress | None = None, memory_limit_mb:
         measuring = _Measuring(sources, progress and step, cancel)
         try:
             if not stream:
-                x, y, notes = _conform(x, y, ri, pi)
+                x, y, notes = _conform(_finite(x), _finite(y), ri, pi)
                 pair = _ArrayPair(x, y)
                 del x, y
             else:

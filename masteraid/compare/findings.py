@@ -75,6 +75,16 @@ def comparison_findings(c: Comparison) -> list[Finding]:
     rate = c.sample_rate_hz or c.raw.info.sample_rate_hz
     al = c.alignment
 
+    # Corrupt renders first: what follows was measured with those samples as silence
+    for who, m in (("raw", c.raw), ("pre-treat", c.pretreat)):
+        n = getattr(m.peaks, "nonfinite_samples", 0)
+        if n > 0:
+            out.append(Finding(
+                "error", "nonfinite_samples",
+                f"The {who} has {n} NaN or infinite sample{'s' * (n != 1)} (a plug-in blew up): they were compared "
+                "as silence. "
+                "Find the plug-in that misbehaves, fix or replace it, and render again.", float(n), "samples"))
+
     # Alignment
     if al.latency_samples != 0:
         ms = al.latency_samples / rate * 1000

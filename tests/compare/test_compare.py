@@ -348,3 +348,23 @@ def test_without_residual_two_passes_give_the_same_tone_and_a_close_gain_trace(r
     np.testing.assert_allclose(streamed.dynamics.trace_db, held.dynamics.trace_db, atol=1e-3)
     np.testing.assert_allclose(streamed.tonal.change_db, held.tonal.change_db, atol=1e-4)
     assert np.isnan(streamed.distortion.residual_db)
+
+
+@pytest.mark.parametrize("stream", [False, True], ids=["in_memory", "streamed"])
+def test_nonfinite_samples_are_compared_as_silence_and_reported(raw, tmp_path, stream):
+    """A few NaN/Inf samples in a float render (a plug-in blew up) do not spoil the rest: compared as
+    silence, as the measurements treat them, and an error-level finding says how many."""
+    b, a = shelf_ba(120, 3.0, RATE, "low")
+    pre = apply_ba(raw, b, a)
+    bad = pre.astype(np.float32).copy()
+    bad[RATE, 0], bad[2 * RATE, 1], bad[3 * RATE, 0] = np.nan, np.inf, -np.inf
+    rp = write(tmp_path / "raw.wav", raw, RATE, subtype="FLOAT")
+    pp = write(tmp_path / "pre.wav", bad, RATE, subtype="FLOAT")
+    clean = compare(ArraySource(raw, RATE), ArraySource(pre, RATE))
+    c = compare(rp, pp, memory_limit_mb=0 if stream else None)
+    nf = [f for f in c.findings if f.code == "nonfinite_samples"]
+    assert len(nf) == 1 and nf[0].severity == "error" and nf[0].value == 3.0 and "pre-treat has 3" in nf[0].message
+    assert c.pretreat.peaks.nonfinite_samples == 3
+    np.testing.assert_allclose(c.tonal.change_db, clean.tonal.change_db, atol=0.05)
+    assert c.alignment.latency_samples == 0
+    assert c.distortion.residual_db < -35
