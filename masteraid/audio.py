@@ -343,9 +343,24 @@ def unique_path(path: PathLike) -> Path:
         n += 1
 
 
+def check_writable_folder(folder: PathLike, what: str = "output") -> Path:
+    """``folder`` if it exists and a file can be created in it (tried: a temporary file, removed at
+    once), else :class:`AudioFileError` saying why — checked before long work, so that it does not end
+    in a failed write."""
+    d = Path(folder)
+    if not d.is_dir():
+        raise AudioFileError(f"{d}: {what} folder does not exist — create it first")
+    try:
+        with tempfile.TemporaryFile(prefix=".masteraid-check-", dir=d):
+            pass
+    except OSError as exc:
+        raise AudioFileError(f"{d}: cannot write in this {what} folder ({exc.strerror or exc}) — choose another "
+                             "folder") from None
+    return d
+
+
 def _check_parent(p: Path) -> None:
-    if not p.parent.is_dir():
-        raise AudioFileError(f"{p.parent}: output folder does not exist — create it first")
+    check_writable_folder(p.parent)
 
 
 def _umask() -> int:

@@ -138,6 +138,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exc:  # argparse: --help/--version exit 0, usage errors exit 2
         return int(exc.code) if isinstance(exc.code, int) else EXIT_USAGE
     logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING, format="%(name)s: %(message)s")
+    if sys.stdout is None:  # started with standard output closed (``>&-``): nowhere to print the results
+        _err("error: standard output is closed; redirect it to a file or /dev/null instead")
+        return EXIT_ERROR
     try:
         return int(args.func(args))
     except MasterAidError as exc:
@@ -150,6 +153,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return EXIT_OK
+    except OSError as exc:  # the system refused a read or write no check foresaw (a full disk, a closed stream)
+        if args.debug:
+            raise
+        where = f": {exc.filename}" if getattr(exc, "filename", None) else ""
+        _err(f"error: {exc.strerror or exc}{where}")
+        return EXIT_ERROR
 
 
 if __name__ == "__main__":  # pragma: no cover

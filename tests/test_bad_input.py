@@ -207,3 +207,68 @@ def test_cli_usage_errors_exit_2(capsys):
     assert main([]) == 2
     err = capsys.readouterr().err
     assert "usage:" in err
+
+
+def _refuse_writes_in(monkeypatch, folder):
+    """As a folder without write permission behaves (root ignores the mode bits, so they cannot be used)."""
+    import tempfile
+
+    real = tempfile.TemporaryFile
+
+    def temporary_file(*args, dir=None, **kwargs):
+        if dir is not None and str(dir) == str(folder):
+            raise PermissionError(13, "Permission denied", str(folder))
+        return real(*args, dir=dir, **kwargs)
+
+    monkeypatch.setattr(audio.tempfile, "TemporaryFile", temporary_file)
+
+
+@pytest.mark.parametrize("command", ["audit", "compare", "match", "master", "master_chain", "demo"])
+def test_cli_unwritable_output_folder_is_checked_first(tmp_path, capsys, monkeypatch, command):
+    """Every command that writes checks its folders before any work: one line, exit 1, nothing written
+    (a master whose chain spec cannot be written is not left behind either)."""
+    wav = tmp_path / "mix.wav"
+    sf.write(wav, sine(440.0, -12.0, 3.0, RATE), RATE, subtype="PCM_24")
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    _refuse_writes_in(monkeypatch, locked)
+    argv = {
+        "audit": ["audit", str(wav), "--report", str(locked)],
+        "compare": ["compare", str(wav), str(wav), "--report", str(locked)],
+        "match": ["match", str(wav), str(wav), "--out", str(locked)],
+        "master": ["master", str(wav), "--out", str(locked / "m.wav")],
+        "master_chain": ["master", str(wav), "--out", str(tmp_path / "m.wav"), "--chain", str(locked / "m.json")],
+        "demo": ["demo", "--out", str(locked)],
+    }[command]
+    before = sorted(tmp_path.rglob("*"))
+    assert main(argv) == 1
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.count("\n") == 1 and "locked: cannot write in this" in err and "Permission denied" in err
+    assert sorted(tmp_path.rglob("*")) == before
+
+
+def test_master_whose_chain_spec_fails_leaves_no_master(tmp_path, capsys, monkeypatch):
+    """The disk fills up between the master and its spec: the error is one line, and this run's master
+    is removed with the spec (no result half done)."""
+    import masteraid.chain.master as master_mod
+
+    wav = tmp_path / "mix.wav"
+    sf.write(wav, sine(440.0, -12.0, 3.0, RATE), RATE, subtype="PCM_24")
+
+    def full_disk(path, text):
+        raise OSError(28, "No space left on device", str(path))
+
+    monkeypatch.setattr(master_mod, "write_text", full_disk)
+    assert main(["master", str(wav), "--out", str(tmp_path / "m.wav")]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "No space left on device" in err and "m.chain.json" in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["mix.wav"]
+
+
+def test_cli_closed_stdout_is_one_line(capsys, monkeypatch, tmp_path):
+    wav = tmp_path / "mix.wav"
+    sf.write(wav, sine(440.0, -12.0, 1.0, RATE), RATE)
+    monkeypatch.setattr("sys.stdout", None)
+    assert main(["audit", str(wav)]) == 1
+    assert capsys.readouterr().err.count("\n") == 1

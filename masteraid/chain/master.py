@@ -95,12 +95,17 @@ def master_files(raw_src, reference_src, out: Path, chain_path: Path, *, target_
 
     Raises
     ------
+    AudioFileError
+        An output folder is missing or refuses a new file (checked first).
     InvalidAudioError
         The raw or the pre-treat has NaN/Inf samples (nothing is written).
     """
     from ..analysis import analyze
+    from ..audio import check_writable_folder
     from ..compare import compare
 
+    for folder in {Path(out).parent, Path(chain_path).parent}:  # before the long work, not after it
+        check_writable_folder(folder)
     t0 = time.perf_counter()
     comparison = None
     if reference_src is not None:
@@ -123,6 +128,11 @@ def master_files(raw_src, reference_src, out: Path, chain_path: Path, *, target_
     if before_render is not None:
         before_render()
     result = render_chain(raw_src, spec, out, subtype=subtype, tonal_reference=tonal_reference, progress=progress)
-    written = write_text(chain_path, result.spec.dumps() + "\n")
+    try:
+        written = write_text(chain_path, result.spec.dumps() + "\n")
+    except BaseException:
+        if result.path is not None:  # this run's master, without the spec that says what it is: not left half done
+            Path(result.path).unlink(missing_ok=True)
+        raise
     return MasterRun(raw=raw_m, comparison=comparison, result=result, chain_path=written, measure_s=t1 - t0,
                      render_s=time.perf_counter() - t1)

@@ -6,7 +6,6 @@ import sys
 from pathlib import Path
 
 from ..audio import write_text
-from ..errors import MasterAidError
 
 __all__ = ["EXIT_OK", "EXIT_ERROR", "EXIT_USAGE", "EXIT_STRICT", "check_report_dir", "progress_to_stderr", "print_json", "write_report"]
 
@@ -16,13 +15,12 @@ EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_STRICT = 0, 1, 2, 3
 
 
 def check_report_dir(value: str | None, *, what: str = "report") -> Path | None:
-    """An existing output folder (``--report``, ``--out``), checked before any work starts."""
+    """An existing, writable output folder (``--report``, ``--out``), checked before any work starts."""
     if value is None:
         return None
-    p = Path(value)
-    if not p.is_dir():
-        raise MasterAidError(f"{p}: {what} folder does not exist — create it first")
-    return p
+    from ..audio import check_writable_folder
+
+    return check_writable_folder(value, what)
 
 
 def progress_to_stderr(stage: str, fraction: float) -> None:

@@ -19,8 +19,8 @@ import math
 import sys
 from pathlib import Path
 
-from ..audio import open_source, unique_path
-from ..errors import AudioFileError, ConfigError, OutputExistsError
+from ..audio import check_writable_folder, open_source, unique_path
+from ..errors import ConfigError, OutputExistsError
 from ..chain.master import CHAIN_SUFFIX, MASTER_SUFFIX
 from ..serialize import SCHEMA_VERSION
 from ._common import print_json, progress_to_stderr
@@ -33,8 +33,7 @@ def _check_new_file(value: str, what: str, suffixes) -> Path:
     p = Path(value)
     if p.exists():
         raise OutputExistsError(f"{p}: already exists; MasterAid never overwrites — choose another {what} name")
-    if not p.parent.is_dir():
-        raise AudioFileError(f"{p.parent}: output folder does not exist — create it first")
+    check_writable_folder(p.parent)
     if p.suffix.lower() not in suffixes:
         raise ConfigError(f"{p.name}: {what} must end in one of {', '.join(sorted(suffixes))}")
     return p
