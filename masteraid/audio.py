@@ -33,6 +33,8 @@ from .errors import AudioFileError, InvalidAudioError, OutputExistsError
 
 __all__ = [
     "MAX_CHANNELS",
+    "MIN_RATE_HZ",
+    "MAX_RATE_HZ",
     "DEFAULT_BLOCK_FRAMES",
     "AudioInfo",
     "Source",
@@ -119,6 +121,11 @@ class Source(Protocol):
         ...
 
 
+#: Sample rates MasterAid measures. The top is the highest rate any DAW or interface renders at; a
+#: header claiming more is damaged (filters sized by the rate would take gigabytes).
+MIN_RATE_HZ, MAX_RATE_HZ = 8000, 768000
+
+
 def _check_layout(info: AudioInfo) -> None:
     where = info.name
     if info.frames <= 0:
@@ -128,9 +135,14 @@ def _check_layout(info: AudioInfo) -> None:
             f"{where}: {info.channels} channels; MasterAid measures up to {MAX_CHANNELS} (5.1/7.1) — "
             "render the master as stereo"
         )
-    if info.sample_rate_hz < 8000:
+    if info.sample_rate_hz < MIN_RATE_HZ:
         raise InvalidAudioError(
-            f"{where}: sample rate {info.sample_rate_hz} Hz is too low to measure (8000 Hz at least)"
+            f"{where}: sample rate {info.sample_rate_hz} Hz is too low to measure ({MIN_RATE_HZ} Hz at least)"
+        )
+    if info.sample_rate_hz > MAX_RATE_HZ:
+        raise InvalidAudioError(
+            f"{where}: sample rate {info.sample_rate_hz} Hz is above the {MAX_RATE_HZ} Hz MasterAid measures — "
+            "a damaged header, or render at 768 kHz or less"
         )
 
 

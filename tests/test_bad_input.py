@@ -106,6 +106,19 @@ def low_rate(tmp_path):
     return p
 
 
+def damaged_rate(tmp_path):
+    """A 0.1 s WAV whose header claims 2 GHz (reading it as such sized filters in gigabytes)."""
+    import struct
+
+    p = tmp_path / "damaged header.wav"
+    sf.write(p, sine(440.0, -6.0, 0.1, RATE), RATE, subtype="PCM_16")
+    data = bytearray(p.read_bytes())
+    at = data.index(b"fmt ") + 8
+    struct.pack_into("<II", data, at + 4, 2_000_000_000, 0xFFFFFFFF)  # rate, byte rate (too big to hold)
+    p.write_bytes(bytes(data))
+    return p
+
+
 # (maker, exception raised when opening, message pattern) — the header is enough to refuse these
 AT_OPEN = [
     (missing, AudioFileError, r"no such file — check the path"),
@@ -118,6 +131,7 @@ AT_OPEN = [
     (zero_frames, InvalidAudioError, r"empty\.wav: the file has no audio \(0 frames\)"),
     (nine_channels, InvalidAudioError, r"stems\.wav: 9 channels; MasterAid measures up to 8"),
     (low_rate, InvalidAudioError, r"sample rate 4000 Hz is too low"),
+    (damaged_rate, InvalidAudioError, r"damaged header\.wav: sample rate 2000000000 Hz is above the 768000 Hz"),
 ]
 
 
