@@ -99,3 +99,29 @@ def test_master_refuses_nonfinite_samples(tmp_path, capsys, bad, which):
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and f"the {which} has 1 NaN or infinite sample" in err
     assert set(tmp_path.iterdir()) == before
+
+
+@pytest.mark.parametrize("level_db, target, reached", [(-60.0, -14.0, True), (-54.0, -3.0, False)])
+def test_master_of_a_very_quiet_mix(tmp_path, capsys, level_db, target, reached):
+    """A mix rendered with its fader far down reaches the target through input gain then drive (60 dB
+    in all); past that, one warning line (the loudness search used to log a line per attempt)."""
+    import numpy as np
+
+    from tests.signals import music_like
+
+    x = music_like(4.0, 44100, seed=3)
+    x = x / np.abs(x).max() * 10 ** (level_db / 20)
+    raw = tmp_path / "quiet.wav"
+    sf.write(str(raw), x.astype(np.float32), 44100, subtype="FLOAT")
+    out = tmp_path / "m.wav"
+    assert main(["master", str(raw), "--out", str(out), "--target-lufs", str(target), "--json"]) == 0
+    captured = capsys.readouterr()
+    doc = json.loads(captured.out)
+    assert doc["spec"]["input_gain_db"] == pytest.approx(24.0)
+    if reached:
+        assert doc["master"]["integrated_lufs"] == pytest.approx(target, abs=0.1)
+        assert captured.err == ""
+    else:
+        assert doc["master"]["integrated_lufs"] < target - 1.0
+        assert captured.err.count("\n") == 1 and "not the target" in captured.err
+    assert doc["master"]["true_peak_dbtp"] <= -1.0

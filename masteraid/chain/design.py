@@ -34,6 +34,8 @@ __all__ = [
     "DEFAULT_TARGET_LUFS",
     "DEFAULT_CEILING_DBTP",
     "MAX_EQ_GAIN_DB",
+    "QUIET_PEAK_DBFS",
+    "QUIET_PEAK_TARGET_DBFS",
     "design_chain",
     "fit_eq",
     "eq_response_db",
@@ -49,6 +51,10 @@ MAX_EQ_GAIN_DB = 6.0
 MIN_CONFIDENCE = 0.5
 #: Limiter lookahead (ms): the gain ramps down over this before a peak.
 LIMITER_LOOKAHEAD_MS = 10.0
+#: A raw peaking under this (dBFS; a master fader left down) is first raised by a clean input gain ...
+QUIET_PEAK_DBFS = -24.0
+#: ... to peak here (at most the spec's +24 dB): the compressor and limiter then work in their usual range.
+QUIET_PEAK_TARGET_DBFS = -12.0
 #: Tilt range (dB/octave, 1/3-octave band powers, 100 Hz..10 kHz) taken as neutral without a reference.
 NEUTRAL_TILT_DB_PER_OCT = (-5.0, -1.0)
 
@@ -278,6 +284,16 @@ def design_chain(raw, comparison=None, *, target_lufs: float | None = None,
         if not eq:
             notes.append("EQ: none; no reference, and the mix's tonal balance is within the neutral range.")
 
+    # ---- input gain: only for a raw far under the usual levels
+    input_gain = 0.0
+    raw_peak = raw.peaks.sample_peak_dbfs
+    if _finite(raw_peak) and raw_peak < QUIET_PEAK_DBFS:
+        input_gain = round(float(min(QUIET_PEAK_TARGET_DBFS - raw_peak, 24.0)), 2)
+        notes.append(
+            f"Input gain {input_gain:+.1f} dB: the raw peaks at only {raw_peak:.1f} dBFS (a master fader left down?); "
+            "a clean gain first, so that the compressor and limiter work in their usual range."
+        )
+
     # ---- compressor
     comp = None
     if comparison is not None:
@@ -286,8 +302,7 @@ def design_chain(raw, comparison=None, *, target_lufs: float | None = None,
         if p95 >= 1.0:
             want_max = float(np.clip(0.5 * p95, 1.0, 4.0))
             ratio = 2.0 if p95 >= 3.0 else 1.5
-            peak = raw.peaks.sample_peak_dbfs
-            peak = float(peak) if _finite(peak) else -6.0
+            peak = float(raw_peak) + input_gain if _finite(raw_peak) else -6.0
             threshold = float(np.clip(peak - want_max / (1.0 - 1.0 / ratio), -60.0, 0.0))
             comp = CompressorSpec(
                 threshold_db=round(threshold, 2), ratio=ratio, attack_ms=30.0, release_ms=250.0, knee_db=6.0, makeup_db=0.0
@@ -302,11 +317,11 @@ def design_chain(raw, comparison=None, *, target_lufs: float | None = None,
         notes.append("Compressor: none without a reference; the limiter alone reaches the target.")
 
     raw_lufs = raw.loudness.integrated_lufs
-    drive = float(np.clip(target_lufs - raw_lufs, -24.0, 36.0)) if _finite(raw_lufs) else 0.0
+    drive = float(np.clip(target_lufs - raw_lufs - input_gain, -24.0, 36.0)) if _finite(raw_lufs) else 0.0
     notes.append(f"Limiter: true-peak ceiling {ceiling:.1f} dBTP with {LIMITER_LOOKAHEAD_MS:g} ms lookahead; its drive is set by the render.")
     return ChainSpec(
         target_lufs=float(target_lufs),
-        input_gain_db=0.0,
+        input_gain_db=input_gain,
         eq_bands=eq,
         compressor=comp,
         limiter=LimiterSpec(ceiling_dbtp=ceiling, lookahead_ms=LIMITER_LOOKAHEAD_MS, release_ms=50.0, drive_db=round(drive, 2)),

@@ -633,7 +633,9 @@ def render_chain(
                 log.info("true peak %.3f dBTP over the ceiling; margin %.2f -> %.2f dB", over.measured, margin, margin + step)
                 margin += step
                 continue
-            if match_loudness and not result.on_target and math.isfinite(result.integrated_lufs) and _attempt < 5:
+            at_limit = not (_DRIVE_MIN_DB < drive < _DRIVE_MAX_DB)  # aiming again cannot move it
+            if (match_loudness and not result.on_target and math.isfinite(result.integrated_lufs) and _attempt < 5
+                    and not at_limit):
                 # the prediction (K-weighting commuted with the slowly varying gain) was off: aim again
                 if result.path is not None:
                     os.unlink(result.path)
@@ -777,7 +779,8 @@ def _find_drive(measure, target: float, pre_lufs: float, margin: float, tol: flo
         if nd == d:
             break
         d = nd
-    log.warning("loudness target %.2f LUFS not reached within %d passes (off by %.2f LU)", target, len(hist), best[1])
+    # info, not a warning: the caller measures the result and says whether it is on target
+    log.info("loudness target %.2f LUFS not reached within %d passes (off by %.2f LU)", target, len(hist), best[1])
     return best[0], len(hist)
 
 

@@ -130,12 +130,14 @@ def master_command(args: argparse.Namespace) -> int:
     result, comparison, raw_m, chain_written = run.result, run.comparison, run.raw, run.chain_path
     spec = result.spec
     if not result.on_target:
-        print(
-            f"masteraid: warning: the master reads {result.integrated_lufs:.2f} LUFS, not the target "
-            f"{spec.target_lufs:.2f} LUFS (silent, too short, or a target this chain cannot reach under "
-            f"{spec.limiter.ceiling_dbtp:.1f} dBTP)",
-            file=sys.stderr,
-        )
+        if math.isfinite(result.integrated_lufs):
+            why = (f"not the target {spec.target_lufs:.2f} LUFS: a mix too quiet for the chain's 60 dB of gain, or a "
+                   f"target this chain cannot reach under {spec.limiter.ceiling_dbtp:.1f} dBTP")
+            warning = f"the master reads {result.integrated_lufs:.2f} LUFS, {why}"
+        else:
+            warning = ("the master's loudness cannot be measured (silent, or shorter than the 0.4 s a loudness "
+                       f"needs), so the target {spec.target_lufs:.2f} LUFS was not aimed at")
+        print(f"masteraid: warning: {warning}", file=sys.stderr)
 
     doc = {
         "schema_version": SCHEMA_VERSION,

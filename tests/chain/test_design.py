@@ -99,3 +99,15 @@ def test_design_overrides_and_light_pretreat():
     spec = design_chain(_raw(), _comparison(np.zeros_like(BANDS), p95=0.3), target_lufs=-11.0, ceiling_dbtp=-2.0)
     assert spec.target_lufs == -11.0 and spec.limiter.ceiling_dbtp == -2.0
     assert spec.compressor is None and spec.eq_bands == ()
+
+
+@pytest.mark.parametrize("peak, gain", [(-6.0, 0.0), (-23.9, 0.0), (-30.0, 18.0), (-50.0, 24.0)])
+def test_design_raises_a_very_quiet_raw_with_input_gain_first(peak, gain):
+    """A raw peaking under -24 dBFS gets a clean input gain to peak at -12 dBFS (at most +24 dB); the
+    compressor's threshold and the limiter's drive count it."""
+    lufs = peak - 12.0
+    spec = design_chain(_raw(lufs=lufs, peak=peak), _comparison(np.zeros_like(BANDS), pre_lufs=-9.0, p95=6.0))
+    assert spec.input_gain_db == pytest.approx(gain)
+    assert spec.limiter.drive_db == pytest.approx(min(-9.0 - lufs - gain, 36.0))
+    assert spec.compressor.threshold_db == pytest.approx(peak + gain - 3.0 / (1 - 1 / 2.0))  # 3 dB at its peak
+    assert any(n.startswith("Input gain") for n in spec.notes) == (gain > 0)
