@@ -76,6 +76,7 @@ def test_match_writes_float_copies_and_prints_gains(pair, tmp_path, capsys):
     assert a == pytest.approx(b, abs=0.05)
     assert main(["match", str(pair[0]), str(pair[1]), "--out", str(tmp_path), "--json"]) == 0
     doc = json.loads(capsys.readouterr().out)
+    assert doc["schema_version"] >= 1 and doc["kind"] == "match"  # as every JSON document
     assert len(list(tmp_path.glob("*.wav"))) == 4  # new names, nothing overwritten
     assert all(Path(e["written"]).exists() for e in doc["entries"])
 
@@ -85,6 +86,12 @@ def test_match_usage_errors(pair, tmp_path, capsys):
     assert "two or more" in capsys.readouterr().err
     assert main(["match", str(pair[0]), str(pair[1]), "--out", str(tmp_path / "nope")]) == 1
     assert main(["match", str(pair[0]), str(pair[1]), "--out", str(tmp_path), "--start", "5", "--end", "2"]) == 1
+    capsys.readouterr()
+    for flag, value in (("--start", "-1"), ("--end", "inf"), ("--start", "nan")):
+        assert main(["match", str(pair[0]), str(pair[1]), "--out", str(tmp_path), flag, value]) == 1
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and f"{flag} {value} s: give a time in seconds" in err
+    assert not list(tmp_path.glob("*.wav"))
 
 
 @pytest.mark.skipif(not (EXAMPLES / "example_raw.flac").exists(), reason="bundled example not built")

@@ -9,12 +9,13 @@ so no clipping is introduced). Prints the gains (or the plan as JSON with ``--js
 from __future__ import annotations
 
 import argparse
+import math
 from pathlib import Path
 
 from ..audio import open_source
 from ..errors import ConfigError
 from ..match import plan_match, write_matched
-from ..serialize import to_jsonable
+from ..serialize import SCHEMA_VERSION, to_jsonable
 from ._common import check_report_dir, print_json, progress_to_stderr
 
 __all__ = ["match_command", "matched_name"]
@@ -32,6 +33,9 @@ def match_command(args: argparse.Namespace) -> int:
         raise ConfigError(f"match needs two or more renders, got {len(files)} — name the raw and the pre-treat")
     out = check_report_dir(args.out, what="output")
     start, end = getattr(args, "start", None), getattr(args, "end", None)
+    for flag, value in (("--start", start), ("--end", end)):
+        if value is not None and not (math.isfinite(value) and value >= 0.0):
+            raise ConfigError(f"{flag} {value:g} s: give a time in seconds from the start of the render (0 or more)")
     if start is not None and end is not None and not end > start:
         raise ConfigError(f"--end ({end:g} s) must be after --start ({start:g} s)")
     sources = [open_source(f) for f in files]  # every header checked before any work
@@ -44,7 +48,7 @@ def match_command(args: argparse.Namespace) -> int:
         doc = to_jsonable(plan)
         for entry, path in zip(doc["entries"], written):
             entry["written"] = str(path)
-        print_json({"kind": "match", **doc})
+        print_json({"schema_version": SCHEMA_VERSION, "kind": "match", **doc})
     else:
         what = "integrated loudness" if plan.by == "integrated" else "max short-term loudness"
         rng = "" if start is None and end is None else f" over {start or 0:g}-{'end' if end is None else f'{end:g} s'}"
