@@ -81,7 +81,7 @@ class PeaksResult:
         Number of distinct events where the oversampled (true-peak) signal exceeds 0 dBTP.
     ceiling_hits_per_min : float
         Local maxima of |x| within 0.3 dB of the sample peak, per minute of audio: a handful for an
-        unlimited mix, hundreds when a limiter or clipper holds a ceiling.
+        unlimited mix, hundreds when a limiter or clipper holds a ceiling. NaN under 1 s of audio.
     dc_offset_dbfs : tuple of float
         Per channel, ``20 log10 |mean|`` (``-inf`` for none).
     nonfinite_samples : int

@@ -57,6 +57,8 @@ CLIP_NEAR_PEAK_DB = 0.1
 CLIP_FLOOR_DBFS = -1.0
 #: Ceiling hit: a local maximum of |x| within 0.3 dB of the file's sample peak.
 CEILING_NEAR_PEAK_DB = 0.3
+#: Shorter audio gives no ceiling-hit rate (NaN): one peak in two samples is not 1.3 million a minute.
+MIN_RATE_SECONDS = 1.0
 
 
 def _clip_threshold(peak: float) -> float:
@@ -486,7 +488,7 @@ class PeaksMeter:
             clipped_samples=int(r[:, 1].sum()),
             clip_runs=int(r.shape[0]),
             intersample_overs=int(overs.sum()),
-            ceiling_hits_per_min=n_hits / minutes if minutes > 0 else math.nan,
+            ceiling_hits_per_min=n_hits / minutes if minutes * 60.0 >= MIN_RATE_SECONDS else math.nan,
             dc_offset_dbfs=tuple(float(v) for v in gain_to_db(dc)),
             nonfinite_samples=int(self.nonfinite_samples),
         )

@@ -196,6 +196,10 @@ def test_ceiling_hits_per_minute():
     # noise: few samples are within 0.3 dB of the loudest one
     r = run(white_noise(-20, 10.0, rate), rate)
     assert r.ceiling_hits_per_min < 60
+    # no rate from under a second (one peak in two samples is not 1.4 million a minute)
+    assert np.isnan(run(clipped_sine(rate, 3.0)[:2], rate).ceiling_hits_per_min)
+    assert np.isnan(run(clipped_sine(rate, 3.0)[: rate - 1], rate).ceiling_hits_per_min)
+    assert run(clipped_sine(rate, 3.0)[:rate], rate).ceiling_hits_per_min == pytest.approx(400 * 60, rel=0.02)
 
 
 def test_dc_offset_and_mean_square():
