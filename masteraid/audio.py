@@ -216,6 +216,8 @@ def _check_complete(info: AudioInfo, log: str) -> None:
 
 def _short(exc: BaseException) -> str:
     text = " ".join(str(exc).split())
+    # libsndfile's text for a file its MP3 decoder rejects; the file exists (checked before)
+    text = text.replace("File does not exist or is not a regular file (possibly a pipe?).", "the decoder rejected it.")
     return text[:120] if text else type(exc).__name__
 
 

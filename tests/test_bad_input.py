@@ -286,3 +286,11 @@ def test_cli_closed_stdout_is_one_line(capsys, monkeypatch, tmp_path):
     monkeypatch.setattr("sys.stdout", None)
     assert main(["audit", str(wav)]) == 1
     assert capsys.readouterr().err.count("\n") == 1
+
+
+def test_a_file_the_mp3_decoder_rejects_is_not_called_missing(tmp_path):
+    p = tmp_path / "fake.mp3"
+    p.write_bytes(b"ID3" + bytes(range(256)) * 8)
+    with pytest.raises(AudioFileError, match=r"fake\.mp3: not an audio file MasterAid can read") as info:
+        audio.FileSource(p)
+    assert "does not exist" not in str(info.value)
