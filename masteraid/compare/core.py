@@ -308,8 +308,10 @@ def compare(raw, pretreat, *, progress: Progress | None = None, memory_limit_mb:
         distortion residual (``NaN``), and the gain trace (``dynamics``) comes from the first pass's
         frame sums under the second pass's Welch transfer function instead: cruder (its 95th percentile
         read 0.1-0.2 dB under the full compare's on the three benchmark pairs), and about a third
-        faster (2.3-minute pair 1.55 -> 1.1 s, 4.8-minute pair 3.2 -> 2.2 s). What the chain design
-        needs; a report should use the full compare.
+        faster when streamed (medians of 4 interleaved runs, two cores: 2.3-minute pair 1.52 -> 1.04 s,
+        4.8-minute pair 2.64 -> 1.83 s; a 2.1-minute pair held in memory 1.06 -> 0.94 s, its
+        measurements being the longer part). What the chain design needs; a report should use the
+        full compare.
 
     Returns
     -------
