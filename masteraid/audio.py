@@ -361,7 +361,11 @@ def check_writable_folder(folder: PathLike, what: str = "output") -> Path:
     """``folder`` if it exists and a file can be created in it (tried: a temporary file, removed at
     once), else :class:`AudioFileError` saying why — checked before long work, so that it does not end
     in a failed write."""
+    if not str(folder):
+        raise AudioFileError(f"an empty {what} folder name — give a folder (. for the current one)")
     d = Path(folder)
+    if d.exists() and not d.is_dir():
+        raise AudioFileError(f"{d}: is not a folder — give the {what} folder, not a file")
     if not d.is_dir():
         raise AudioFileError(f"{d}: {what} folder does not exist — create it first")
     try:

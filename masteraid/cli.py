@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+import warnings
 from typing import Sequence
 
 from . import __version__
@@ -138,6 +139,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exc:  # argparse: --help/--version exit 0, usage errors exit 2
         return int(exc.code) if isinstance(exc.code, int) else EXIT_USAGE
     logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING, format="%(name)s: %(message)s")
+    if not args.debug:
+        # numpy's overflow / invalid-value warnings (a corrupt float render): the results say n/a or the
+        # command refuses the file; the warnings' source lines would only add noise to that
+        warnings.simplefilter("ignore", RuntimeWarning)
     if sys.stdout is None:  # started with standard output closed (``>&-``): nowhere to print the results
         _err("error: standard output is closed; redirect it to a file or /dev/null instead")
         return EXIT_ERROR
@@ -156,7 +161,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OSError as exc:  # the system refused a read or write no check foresaw (a full disk, a closed stream)
         if args.debug:
             raise
-        where = f": {exc.filename}" if getattr(exc, "filename", None) else ""
+        # no file name: a write to a stream, in practice the printed results (stdout on a full disk)
+        where = f": {exc.filename}" if getattr(exc, "filename", None) else " (printing the results)"
         _err(f"error: {exc.strerror or exc}{where}")
         return EXIT_ERROR
 

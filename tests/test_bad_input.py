@@ -294,3 +294,39 @@ def test_a_file_the_mp3_decoder_rejects_is_not_called_missing(tmp_path):
     with pytest.raises(AudioFileError, match=r"fake\.mp3: not an audio file MasterAid can read") as info:
         audio.FileSource(p)
     assert "does not exist" not in str(info.value)
+
+
+@pytest.mark.parametrize("value, pattern", [("", r"an empty output folder name"), ("mix.wav", r"mix\.wav: is not a folder")])
+def test_cli_output_folder_that_is_a_file_or_empty(tmp_path, capsys, monkeypatch, value, pattern):
+    wav = tmp_path / "mix.wav"
+    sf.write(wav, sine(440.0, -12.0, 1.0, RATE), RATE)
+    monkeypatch.chdir(tmp_path)
+    before = wav.read_bytes()
+    assert main(["match", str(wav), str(wav), "--out", value]) == 1
+    _one_line_error(capsys, pattern)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["mix.wav"] and wav.read_bytes() == before
+
+
+def test_cli_failing_stdout_is_one_line_naming_it(tmp_path, capsys, monkeypatch):
+    """A full disk under stdout (``> /dev/full``): an OSError without a file name."""
+    import masteraid.commands.audit as audit_cmd
+
+    wav = tmp_path / "mix.wav"
+    sf.write(wav, sine(440.0, -12.0, 1.0, RATE), RATE)
+
+    def full(*_a, **_k):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(audit_cmd, "print_json", full)
+    assert main(["audit", str(wav), "--json"]) == 1
+    _one_line_error(capsys, r"No space left on device \(printing the results\)")
+
+
+def test_master_refuses_a_float_render_far_over_full_scale(tmp_path, capsys):
+    """Samples around 1e30 (a plug-in blew up): refused like NaN, not mastered (its squares overflow)."""
+    x = sine(440.0, -12.0, 2.0, RATE) * 1e30
+    wav = tmp_path / "blown.wav"
+    sf.write(wav, x.astype(np.float32), RATE, subtype="FLOAT")
+    assert main(["master", str(wav), "--out", str(tmp_path / "m.wav")]) == 1
+    _one_line_error(capsys, r"blown\.wav: the raw peaks at \+588 dBFS, over 40 dB above full scale")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["blown.wav"]

@@ -57,16 +57,26 @@ class MasterRun:
     render_s: float
 
 
-def _refuse_nonfinite(m, who: str) -> None:
-    """A render with NaN/Inf samples is corrupt: mastering it would write them (or what the filters make
-    of them: full-scale DC, clicks) into the master."""
+#: A float render peaking above this (100 x full scale) is corrupt, not hot: its squares overflow float32.
+MAX_PEAK_DBFS = 40.0
+
+
+def _refuse_corrupt(m, who: str) -> None:
+    """A render with NaN/Inf samples, or absurd levels, is corrupt: mastering it would write them (or what
+    the filters make of them: full-scale DC, clicks, overflow) into the master."""
+    from ..errors import InvalidAudioError
+
     n = m.peaks.nonfinite_samples
     if n > 0:
-        from ..errors import InvalidAudioError
-
         raise InvalidAudioError(
             f"{m.info.name}: the {who} has {n} NaN or infinite sample{'s' * (n != 1)} (a plug-in blew up) — "
             "fix or replace that plug-in and render again; `masteraid audit` measures the rest"
+        )
+    peak = m.peaks.sample_peak_dbfs
+    if math.isfinite(peak) and peak > MAX_PEAK_DBFS:
+        raise InvalidAudioError(
+            f"{m.info.name}: the {who} peaks at {peak:+.0f} dBFS, over {MAX_PEAK_DBFS:.0f} dB above full scale "
+            "(a plug-in blew up) — fix or replace that plug-in and render again"
         )
 
 
@@ -98,7 +108,8 @@ def master_files(raw_src, reference_src, out: Path, chain_path: Path, *, target_
     AudioFileError
         An output folder is missing or refuses a new file (checked first).
     InvalidAudioError
-        The raw or the pre-treat has NaN/Inf samples (nothing is written).
+        The raw or the pre-treat has NaN/Inf samples or peaks over :data:`MAX_PEAK_DBFS` (nothing is
+        written).
     """
     from ..analysis import analyze
     from ..audio import check_writable_folder
@@ -116,9 +127,9 @@ def master_files(raw_src, reference_src, out: Path, chain_path: Path, *, target_
         raw_m = comparison.raw
     else:
         raw_m = analyze(raw_src, progress=progress)
-    _refuse_nonfinite(raw_m, "raw")
+    _refuse_corrupt(raw_m, "raw")
     if comparison is not None:
-        _refuse_nonfinite(comparison.pretreat, "pre-treat")
+        _refuse_corrupt(comparison.pretreat, "pre-treat")
     t1 = time.perf_counter()
     spec = design_chain(raw_m, comparison, target_lufs=target_lufs, ceiling_dbtp=ceiling_dbtp)
     tonal_reference = None

@@ -130,10 +130,13 @@ def master_command(args: argparse.Namespace) -> int:
     result, comparison, raw_m, chain_written = run.result, run.comparison, run.raw, run.chain_path
     spec = result.spec
     if not result.on_target:
-        if math.isfinite(result.integrated_lufs):
-            why = (f"not the target {spec.target_lufs:.2f} LUFS: a mix too quiet for the chain's 60 dB of gain, or a "
-                   f"target this chain cannot reach under {spec.limiter.ceiling_dbtp:.1f} dBTP")
-            warning = f"the master reads {result.integrated_lufs:.2f} LUFS, {why}"
+        if math.isfinite(result.integrated_lufs) and result.integrated_lufs > spec.target_lufs:
+            warning = (f"the master reads {result.integrated_lufs:.2f} LUFS, louder than the target "
+                       f"{spec.target_lufs:.2f} LUFS: a mix too loud for the chain to turn down that far")
+        elif math.isfinite(result.integrated_lufs):
+            warning = (f"the master reads {result.integrated_lufs:.2f} LUFS, not the target {spec.target_lufs:.2f} LUFS: "
+                       f"a mix too quiet for the chain's 60 dB of gain, or a target this chain cannot reach under "
+                       f"{spec.limiter.ceiling_dbtp:.1f} dBTP")
         else:
             warning = ("the master's loudness cannot be measured (silent, or shorter than the 0.4 s a loudness "
                        f"needs), so the target {spec.target_lufs:.2f} LUFS was not aimed at")

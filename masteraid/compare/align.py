@@ -128,8 +128,9 @@ def align(raw, pretreat, rate: int, *, max_lag_s: float = 1.0) -> Alignment:
     ext = coarse_mono(pretreat, start - max_lag, start + length + max_lag)
     if not np.any(ext):
         raise MismatchError(
-            f"the pre-treat is silent where the raw plays ({start * factor / rate:.1f}-{(start + length) * factor / rate:.1f} s "
-            "of the raw): nothing to line up — was the pre-treated render muted or rendered over another range?"
+            f"the pre-treat is silent or absent where the raw plays ({start * factor / rate:.1f}-"
+            f"{(start + length) * factor / rate:.1f} s of the raw; the pre-treat lasts {_length(pretreat) / rate:.1f} s): "
+            "nothing to line up — was the pre-treated render muted, or rendered over another range?"
         )
     coef = _normalized_xcorr(seg, ext, max_lag)
     k0 = int(np.argmax(np.abs(coef))) - max_lag

@@ -48,6 +48,11 @@ def _fin(x) -> bool:
     return x is not None and math.isfinite(x)
 
 
+def _pair(delta, spec: str = ".1f") -> str:
+    """``"pre-treat vs raw"`` of a :class:`MetricDelta`, ``n/a`` for a value that cannot be measured."""
+    return " vs ".join(format(v, spec) if _fin(v) else "n/a" for v in (delta.pretreat, delta.raw))
+
+
 def _eq_regions(bands: np.ndarray, change: np.ndarray) -> list[tuple[float, float, float]]:
     """Contiguous runs of bands with |change| >= EQ_REPORT_DB of one sign: (lo_hz, hi_hz, extreme_db)."""
     out = []
@@ -109,9 +114,8 @@ def comparison_findings(c: Comparison) -> list[Finding]:
         out.append(Finding(
             "info", "loudness_change",
             f"The pre-treat is {abs(d):.1f} LU {word} ({lv.integrated_lufs.pretreat:.1f} vs "
-            f"{lv.integrated_lufs.raw:.1f} LUFS integrated); true peak {tp.pretreat:+.1f} vs {tp.raw:+.1f} dBTP, "
-            f"PLR {lv.plr_db.pretreat:.1f} vs {lv.plr_db.raw:.1f} dB, LRA {lv.loudness_range_lu.pretreat:.1f} vs "
-            f"{lv.loudness_range_lu.raw:.1f} LU.", float(d), "LU"))
+            f"{lv.integrated_lufs.raw:.1f} LUFS integrated); true peak {_pair(tp, '+.1f')} dBTP, "
+            f"PLR {_pair(lv.plr_db)} dB, LRA {_pair(lv.loudness_range_lu)} LU.", float(d), "LU"))
         if _fin(tp.pretreat) and tp.pretreat > 0.0 and (not _fin(tp.raw) or tp.pretreat > tp.raw):
             out.append(Finding(
                 "warning", "pretreat_true_peak_over",

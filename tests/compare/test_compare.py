@@ -368,3 +368,11 @@ def test_nonfinite_samples_are_compared_as_silence_and_reported(raw, tmp_path, s
     np.testing.assert_allclose(c.tonal.change_db, clean.tonal.change_db, atol=0.05)
     assert c.alignment.latency_samples == 0
     assert c.distortion.residual_db < -35
+
+
+def test_unmeasurable_values_read_n_a_in_the_findings(raw):
+    """A 2.5 s pre-treat has no loudness range (it needs 3 s): the summary says n/a, never 'nan'."""
+    c = compare(ArraySource(raw, RATE), ArraySource(raw[: int(2.5 * RATE)] * 2.0, RATE))
+    assert np.isnan(c.levels.loudness_range_lu.pretreat)
+    msg = next(f.message for f in c.findings if f.code == "loudness_change")
+    assert "LRA n/a vs " in msg and "nan" not in msg.lower()
