@@ -50,7 +50,7 @@ from .dynamics import FrameGroupsPass, dynamics_change, gain_restoring, project,
 from .framing import PIECE_FRAMES
 from .linear import FirStream, linear_filter
 from .model import Comparison, Distortion, LevelsComparison, MetricDelta, StereoChange
-from .spectral import CrossSpectraPass, band_side_to_mid_db, tonal_change
+from .spectral import CONFIDENCE_TRUSTED, CrossSpectraPass, band_side_to_mid_db, tonal_change
 
 __all__ = ["compare", "MIN_OVERLAP_S", "MEMORY_LIMIT_MB"]
 
@@ -458,6 +458,13 @@ def _frames_and_spectra(pair, frame_pass, rs: slice, ps: slice, al, rate: int, c
         spectra.feed(xb, yb)
     cs = spectra.result()
     tonal = tonal_change(cs, rate)
+    best = float(np.max(tonal.confidence, initial=0.0))
+    if not best >= CONFIDENCE_TRUSTED:  # even a 40 dB hard clip keeps bands near 0.96
+        raise MismatchError(
+            f"the two renders are not the same mix: no frequency band of the pre-treat follows the raw "
+            f"(best coherence {best:.2f}, same-mix renders reach {CONFIDENCE_TRUSTED} and well above) — check that "
+            "both are renders of the same song and range"
+        )
     sm_raw, sm_pre, corr_raw, corr_pre = band_side_to_mid_db(width_spectra if width_spectra is not None else cs)
     stereo = StereoChange(
         side_to_mid_delta_db=_sub(sm_raw["all"], sm_pre["all"]),

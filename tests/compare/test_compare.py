@@ -376,3 +376,21 @@ def test_unmeasurable_values_read_n_a_in_the_findings(raw):
     assert np.isnan(c.levels.loudness_range_lu.pretreat)
     msg = next(f.message for f in c.findings if f.code == "loudness_change")
     assert "LRA n/a vs " in msg and "nan" not in msg.lower()
+
+
+def test_a_sine_against_music_is_not_the_same_mix():
+    """A 440 Hz tone against music with a 440 Hz partial lines up, and one filter even relates them at that
+    frequency; but no band is coherent: refused (it read as +130 dB of gain and hard limiting)."""
+    from tests.signals import sine
+
+    tone = ArraySource(sine(440.0, -40.0, 3.0, 44100), 44100)
+    with pytest.raises(MismatchError, match="no frequency band of the pre-treat follows the raw"):
+        compare(tone, ArraySource(_chord(0), 44100), residual=False)
+
+
+def test_a_brutal_clipper_is_still_the_same_mix(raw):
+    """40 dB into a hard clipper: the most damaged pre-treat still has coherent bands (the refusal above
+    must never hit a real bus chain)."""
+    c = compare(ArraySource(raw, RATE), ArraySource(hard_clip(raw, 40.0, ceiling=0.99), RATE))
+    assert max(c.tonal.confidence) > 0.9
+    assert c.distortion.residual_db > -20
