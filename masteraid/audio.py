@@ -35,6 +35,7 @@ __all__ = [
     "MAX_CHANNELS",
     "MIN_RATE_HZ",
     "MAX_RATE_HZ",
+    "zero_nonfinite",
     "DEFAULT_BLOCK_FRAMES",
     "AudioInfo",
     "Source",
@@ -119,6 +120,15 @@ class Source(Protocol):
     def blocks(self, block_frames: int = DEFAULT_BLOCK_FRAMES) -> Iterator[np.ndarray]:
         """Yield ``(frames, channels)`` float64 blocks covering the whole stream, in order."""
         ...
+
+
+def zero_nonfinite(block: np.ndarray) -> tuple[np.ndarray, int]:
+    """``block`` and 0, or, when it has NaN/Inf samples (a float render a plug-in blew up in), a copy
+    with those set to 0 and their count; one cheap test when there are none."""
+    if np.isfinite(block.sum()):
+        return block, 0
+    bad = ~np.isfinite(block)
+    return np.where(bad, block.dtype.type(0), block), int(np.count_nonzero(bad))
 
 
 #: Sample rates MasterAid measures. The top is the highest rate any DAW or interface renders at; a

@@ -20,7 +20,7 @@ from typing import Callable, Iterator, Optional
 import numpy as np
 
 from .._blas import single_threaded_blas
-from ..audio import DEFAULT_BLOCK_FRAMES, PathLike, Source, open_source
+from ..audio import DEFAULT_BLOCK_FRAMES, PathLike, Source, open_source, zero_nonfinite
 from ..units import power_to_db
 from .loudness import LoudnessMeter, integrated_loudness
 from .model import (
@@ -216,10 +216,8 @@ def analyze(
     lanes = [lane([lambda b, bt: peaks.feed_t(bt), lambda b, bt: spectrum.feed(b), lambda b, bt: stereo.feed(b)])]
     with single_threaded_blas(), _closing(lanes):
         for block in src.blocks(block_frames):
-            if not np.isfinite(block.sum()):  # cheap test; find the culprits only when there are some
-                bad = ~np.isfinite(block)
-                nonfinite += int(np.count_nonzero(bad))
-                block = np.where(bad, 0.0, block)
+            block, bad = zero_nonfinite(block)
+            nonfinite += bad
             xt = np.ascontiguousarray(block.T)  # channel-major once, for the K-weighting and the peaks
             for lane in lanes:
                 lane.put(block, xt)

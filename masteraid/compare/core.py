@@ -42,7 +42,7 @@ import numpy as np
 from .._blas import single_threaded_blas
 from .._diskarray import DiskArray
 from .._threads import Prefetch
-from ..audio import AudioInfo, FileSource, open_source
+from ..audio import AudioInfo, FileSource, open_source, zero_nonfinite
 from ..errors import MismatchError
 from ..findings import Finding, rank
 from .align import align, aligned_slices
@@ -79,12 +79,9 @@ class _MemorySource:
 
 
 def _finite(block: np.ndarray) -> np.ndarray:
-    """``block``, or a copy with its NaN/Inf samples (a float render a plug-in blew up in) set to 0, as
-    the measurements treat them (and count them: they measure the blocks as read); one cheap test
-    when there are none."""
-    if np.isfinite(block.sum()):
-        return block
-    return np.where(np.isfinite(block), block, np.float32(0.0)).astype(block.dtype, copy=False)
+    """``block`` with NaN/Inf samples as silence, as the measurements treat them (and count them: they
+    measure the blocks as read)."""
+    return zero_nonfinite(block)[0]
 
 
 def _read32(src) -> np.ndarray:

@@ -82,7 +82,7 @@ def comparison_findings(c: Comparison) -> list[Finding]:
 
     # Corrupt renders first: what follows was measured with those samples as silence
     for who, m in (("raw", c.raw), ("pre-treat", c.pretreat)):
-        n = getattr(m.peaks, "nonfinite_samples", 0)
+        n = m.peaks.nonfinite_samples
         if n > 0:
             out.append(Finding(
                 "error", "nonfinite_samples",
