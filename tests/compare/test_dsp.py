@@ -145,6 +145,23 @@ def test_compressor_trace_within_1db_rms_of_its_own_gain(music, threshold, ratio
     assert dc.trace_hop_s == pytest.approx(0.01)
 
 
+def test_incoherent_frames_are_not_read_as_gain_reduction(music):
+    # A static -6 dB, except that for 0.5 s the pre-treat plays another moment of the song at the same
+    # level: no gain relates those frames to the raw (their least-squares gain is chance: it read 51 dB of
+    # reduction broadband, 72 dB above 5 kHz). They are "can't tell" (nan), not a gain.
+    y = 0.5 * music
+    w0, w1, shift = int(8.0 * RATE), int(8.5 * RATE), int(3.7 * RATE)
+    y[w0:w1] = 0.5 * music[w0 + shift : w1 + shift]
+    st = _run(music, y)[3]
+    dc = dynamics_change(st, RATE)
+    inside = dc.trace_db[w0 // st.hop + 2 : w1 // st.hop - 2]
+    assert inside.size > 40 and not np.isfinite(inside).any()
+    assert dc.gain_reduction.max_db < 1.0  # the static gain reads as no reduction
+    for band in dc.band_gain_reduction.values():
+        assert band.max_db < 3.0
+    assert np.isfinite(dc.trace_db).mean() > 0.9  # the rest is measured
+
+
 def test_transient_reduction_of_a_fast_compressor(music):
     # Only the hats (high band) are checked: on this synthetic signal the 20 ms frames blur the kick's
     # onsets in the low band (it reads -0.5..-1 dB for the same compressor; see the closing note).
