@@ -302,7 +302,7 @@ def streaming_findings(raw, pretreat, *, platforms: Sequence[PlatformPolicy] = P
                 "warning", "louder_normalized_away",
                 f"The {b} is {louder:.1f} LU louder than the {a}, but after loudness normalization it plays "
                 f"{'no louder' if max(diffs) <= 0.05 else f'at most {max(diffs):.1f} LU louder'} on "
-                f"{', '.join(p.name for p in same)}: the extra loudness is turned away there.",
+                f"{_and_list([p.name for p in same])}: the extra loudness is turned away there.",
                 float(louder), "LU"))
     plr_a, plr_b = float(raw.dynamics.plr_db), float(pretreat.dynamics.plr_db)
     if math.isfinite(plr_a) and math.isfinite(plr_b) and plr_a - plr_b >= 1.0:
@@ -312,6 +312,11 @@ def streaming_findings(raw, pretreat, *, platforms: Sequence[PlatformPolicy] = P
             f"(PLR {plr_b:.1f} vs {plr_a:.1f} dB): on a normalized platform it will sound smaller and flatter, "
             "not louder.", float(plr_b - plr_a), "dB"))
     return out
+
+
+def _and_list(names: list[str]) -> str:
+    """``"A"``, ``"A and B"``, ``"A, B and C"``."""
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
 
 
 def write_matched(source, gain_db: float, out_path, *, block_frames: int = 1 << 16) -> Path:

@@ -116,6 +116,7 @@ def test_streaming_findings_for_a_louder_flatter_pretreat():
     raw, pre = fake(-13.0, -1.0, plr=12.0), fake(-8.0, 0.0, plr=8.0)  # both above the -14 targets
     codes = {f.code: f for f in streaming_findings(raw, pre)}
     assert "louder_normalized_away" in codes and "YouTube" in codes["louder_normalized_away"].message
+    assert "YouTube, Tidal, Amazon Music and Deezer:" in codes["louder_normalized_away"].message  # "A, B and C"
     assert codes["smaller_at_equal_loudness"].value == pytest.approx(-4.0)
     assert codes["smaller_at_equal_loudness"].severity == "warning"
     assert streaming_findings(fake(-16, -2, plr=14), fake(-15.8, -2, plr=13.8)) == []
