@@ -35,6 +35,7 @@ __all__ = [
     "PlatformPlayback",
     "loudness_over_range",
     "plan_match",
+    "playback_of",
     "streaming_preview",
     "streaming_findings",
     "write_matched",
@@ -267,8 +268,12 @@ def streaming_preview(m, *, platforms: Sequence[PlatformPolicy] = PLATFORMS) -> 
 
     A render whose loudness cannot be measured (silence) gets ``nan`` gains.
     """
-    level = float(m.loudness.integrated_lufs)
-    peak = float(m.peaks.true_peak_dbtp)
+    return playback_of(float(m.loudness.integrated_lufs), float(m.peaks.true_peak_dbtp), platforms=platforms)
+
+
+def playback_of(level: float, peak: float, *, platforms: Sequence[PlatformPolicy] = PLATFORMS
+                ) -> tuple[PlatformPlayback, ...]:
+    """:func:`streaming_preview` from an integrated loudness (LUFS) and a true peak (dBTP)."""
     if not (math.isfinite(level) and math.isfinite(peak)):
         nan = float("nan")
         return tuple(PlatformPlayback(p.key, p.name, p.target_lufs, nan, nan, nan, False, False,

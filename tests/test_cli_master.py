@@ -43,6 +43,32 @@ def test_master_json_and_files(mastered):
     assert len(spec.eq_bands) <= 6 and spec.limiter.ceiling_dbtp == -1.0
 
 
+def test_master_says_where_it_would_keep_the_pretreats_plr(mastered, tmp_path, capsys):
+    # The example's pre-treat peaks at +0.7 dBTP: its loudness under -1 dBTP costs the master PLR. The
+    # advice names the target that keeps the pre-treat's PLR; mastering there really does (within 0.3 dB),
+    # and every service in the preview turns both masters down to the same level (all target -11 LUFS or
+    # lower).
+    _, doc, _, _ = mastered
+    ref, m, adv = doc["reference"], doc["master"], doc["plr_advice"]
+    assert ref["true_peak_dbtp"] > -1.0
+    assert adv["plr_deficit_db"] == pytest.approx(ref["plr_db"] - m["plr_db"], abs=1e-9) and adv["plr_deficit_db"] >= 1.0
+    assert adv["suggested_target_lufs"] == pytest.approx(m["true_peak_dbtp"] - ref["plr_db"], abs=0.1)
+    assert adv["services"] == 8 and len(adv["same_playback_on"]) == 8
+    assert f"--target-lufs {adv['suggested_target_lufs']:.1f}" in adv["text"]
+    out, chain = tmp_path / "lower.wav", tmp_path / "lower.json"
+    assert main(["master", str(RAW), "--reference", str(PRE), "--out", str(out), "--chain", str(chain),
+                 "--target-lufs", str(adv["suggested_target_lufs"])]) == 0
+    text = capsys.readouterr().out
+    plr = next(line for line in text.splitlines() if line.startswith("PLR")).split()
+    assert float(plr[1]) == pytest.approx(ref["plr_db"], abs=0.3)  # master column; the pre-treat's next
+    assert "keeps the pre-treat's PLR" not in text  # nothing left to advise
+    # no pre-treat: nothing to compare the PLR with
+    from masteraid.chain.master import master_files, plr_advice
+
+    run = master_files(RAW, None, tmp_path / "alone.wav", tmp_path / "alone.json")
+    assert plr_advice(run) is None
+
+
 def test_master_never_overwrites(mastered, capsys):
     _, _, out, chain = mastered
     before = out.read_bytes()

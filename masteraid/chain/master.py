@@ -18,7 +18,7 @@ from ..audio import write_text
 from .design import design_chain
 from .render import RenderResult, render_chain
 
-__all__ = ["MasterRun", "master_files", "COMPARE_MEMORY_MB", "MASTER_SUFFIX", "CHAIN_SUFFIX"]
+__all__ = ["MasterRun", "PlrAdvice", "master_files", "plr_advice", "COMPARE_MEMORY_MB", "MASTER_SUFFIX", "CHAIN_SUFFIX"]
 
 #: Default names: ``<raw stem> - master.wav``, and ``<master stem>.chain.json`` beside it.
 MASTER_SUFFIX = " - master.wav"
@@ -55,6 +55,75 @@ class MasterRun:
     chain_path: Path
     measure_s: float
     render_s: float
+
+
+#: The master's PLR this far (dB) or more below the pre-treat's gets :func:`plr_advice`.
+PLR_ADVICE_DB = 1.0
+
+
+@dataclass(frozen=True)
+class PlrAdvice:
+    """The loudness at which the master would keep the pre-treat's PLR, and what it costs on streaming.
+
+    Attributes
+    ----------
+    plr_deficit_db : float
+        Pre-treat PLR minus the master's (positive).
+    suggested_target_lufs : float
+        The master's true peak minus the pre-treat's PLR, rounded down to 0.1 LU.
+    same_playback : tuple of str
+        Streaming services (``masteraid match``'s preview) that play the master at the same loudness
+        at either target (within 0.1 LU).
+    services : int
+        Services in that preview.
+    text : str
+        The advice in words.
+    """
+
+    plr_deficit_db: float
+    suggested_target_lufs: float
+    same_playback: tuple
+    services: int
+    text: str
+
+
+def plr_advice(run: MasterRun) -> Optional[PlrAdvice]:
+    """When the master came out :data:`PLR_ADVICE_DB` or more below the pre-treat's PLR, the usual reason:
+    the pre-treat's loudness was reached under a lower ceiling than the pre-treat's own true peak, so the
+    limiter had to take that much more off the peaks. Says at which target the master would keep the
+    pre-treat's PLR, and on how many streaming services that lower master would play just as loud (a
+    service that turns both down to its own target plays them the same). ``None`` without a pre-treat,
+    or when there is nothing to say."""
+    from ..match import playback_of
+
+    if run.comparison is None:
+        return None
+    r, pre = run.result, run.comparison.pretreat
+    pre_plr, pre_tp = float(pre.dynamics.plr_db), float(pre.peaks.true_peak_dbtp)
+    if not all(math.isfinite(v) for v in (r.plr_db, pre_plr, pre_tp, r.integrated_lufs)):
+        return None
+    deficit = pre_plr - r.plr_db
+    if deficit < PLR_ADVICE_DB:
+        return None
+    target = r.spec.target_lufs
+    suggested = math.floor((r.true_peak_dbtp - pre_plr) * 10.0) / 10.0
+    now = playback_of(r.integrated_lufs, r.true_peak_dbtp)
+    then = playback_of(suggested, r.true_peak_dbtp)
+    same = tuple(a.name for a, b in zip(now, then) if a.policy_known and b.policy_known
+                 and abs(a.playback_lufs - b.playback_lufs) <= 0.1)
+    why = (f" under the {r.spec.limiter.ceiling_dbtp:.1f} dBTP ceiling (the pre-treat peaks at {pre_tp:+.1f} dBTP)"
+           if pre_tp > r.spec.limiter.ceiling_dbtp else "")
+    text = (f"The master's PLR is {deficit:.1f} dB below the pre-treat's ({r.plr_db:.1f} vs {pre_plr:.1f} dB): "
+            f"reaching {target:.2f} LUFS{why} takes that much more limiting than the pre-treat did. "
+            f"At about {suggested:.1f} LUFS (--target-lufs {suggested:.1f}) the master keeps the pre-treat's PLR; ")
+    if len(same) == len(now):
+        text += f"all {len(now)} streaming services in the preview play it just as loud there."
+    elif same:
+        text += f"{len(same)} of the {len(now)} streaming services in the preview play it just as loud there."
+    else:
+        text += "it plays quieter on the streaming services in the preview, though."
+    return PlrAdvice(plr_deficit_db=deficit, suggested_target_lufs=suggested, same_playback=same,
+                     services=len(now), text=text)
 
 
 #: A float render peaking above this (100 x full scale) is corrupt, not hot: its squares overflow float32.

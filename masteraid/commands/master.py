@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import math
 import sys
+import textwrap
 from pathlib import Path
 
 from ..audio import check_writable_folder, open_source, unique_path
@@ -105,7 +106,7 @@ def _keep_freed_memory() -> None:
 
 def master_command(args: argparse.Namespace) -> int:
     """Run ``masteraid master``; returns the exit code."""
-    from ..chain.master import master_files
+    from ..chain.master import master_files, plr_advice
 
     raw_src = open_source(args.raw)  # headers checked before any long work
     ref_src = open_source(args.reference) if args.reference else None
@@ -165,6 +166,14 @@ def master_command(args: argparse.Namespace) -> int:
         "raw": _levels(raw_m),
         "reference": _levels(comparison.pretreat) if comparison is not None else None,
     }
+    advice = plr_advice(run)
+    doc["plr_advice"] = None if advice is None else {
+        "plr_deficit_db": advice.plr_deficit_db,
+        "suggested_target_lufs": advice.suggested_target_lufs,
+        "same_playback_on": list(advice.same_playback),
+        "services": advice.services,
+        "text": advice.text,
+    }
     if args.json:
         print_json(doc)
         return 0
@@ -191,5 +200,7 @@ def master_command(args: argparse.Namespace) -> int:
         f"{result.final_passes} full render(s); "
         f"peak limiting {result.limiter_max_reduction_db:.1f} dB, average {result.limiter_mean_reduction_db:.2f} dB.\n"
     )
+    if advice is not None:
+        w("\n" + textwrap.fill(advice.text, 100) + "\n\n")
     w(f"Master written to {out}\nChain written to {chain_written}\n")
     return 0

@@ -47,12 +47,13 @@ spec files stay (they are new files, and valid).
 from __future__ import annotations
 
 import math
+import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
 from ..audio import unique_path
-from ..chain.master import CHAIN_SUFFIX, MASTER_SUFFIX, MasterRun, master_files
+from ..chain.master import CHAIN_SUFFIX, MASTER_SUFFIX, MasterRun, master_files, plr_advice
 from ..chain.spec import ChainSpec
 from ..errors import ReaperError
 from ..units import db_to_gain
@@ -390,6 +391,9 @@ def chain_summary(b: ChainBuild) -> str:
     lines.append("  preview without matching it exactly. Meter the live chain before you trust its loudness.")
     for n in b.notes:
         lines.append(f"  note: {n}")
+    advice = plr_advice(b.run)
+    if advice is not None:
+        lines += textwrap.wrap(advice.text, 100, initial_indent="  ", subsequent_indent="  ")
     if b.soloed_before:
         lines.append(f"  Also soloed and playing: {', '.join(b.soloed_before)}. Mute or unsolo them while you "
                      "listen to the chain, or you hear both.")

@@ -415,3 +415,24 @@ def test_a_raw_file_alone_is_mastered_toward_the_default_target(tmp_path, scenar
     from masteraid.analysis import analyze
     assert analyze(master).loudness.integrated_lufs == pytest.approx(-14.0, abs=0.1)
     assert {t.name for t in r.project.tracks} >= {CHAIN_TRACK, PREVIEW_TRACK}
+
+
+def test_the_console_says_where_the_master_would_keep_the_pretreats_plr(built, tmp_path, scenario):
+    # built's pre-treat (a tanh) peaks under the ceiling: its loudness costs the master no PLR, no advice
+    assert "keeps the pre-treat's PLR" not in built[1].console
+    # the bundled example's pre-treat peaks at +0.7 dBTP: under -1 dBTP the master loses 1.8 dB of PLR
+    examples = Path(__file__).resolve().parents[2] / "masteraid" / "examples"
+    raw, pre = tmp_path / "raw.flac", tmp_path / "pre.flac"
+    raw.write_bytes((examples / "example_raw.flac").read_bytes())
+    pre.write_bytes((examples / "example_pretreat.flac").read_bytes())
+    code = ("import masteraid.reaper.chain as ch\n"
+            "from masteraid.chain.master import plr_advice\n"
+            f"b = ch.build_chain(raw={str(raw)!r}, pretreat={str(pre)!r})\n"
+            "a = plr_advice(b.run)\n"
+            "print(ch.chain_summary(b))\n"
+            "print('suggested', a.suggested_target_lufs)\n")
+    r = run_script(scenario("mix_10_tracks"), code=code, workdir=tmp_path / "run")
+    assert r.error is None, r.error
+    suggested = float(r.stdout.split("suggested ")[1])
+    text = " ".join(r.stdout.split())  # the advice is wrapped over console lines
+    assert f"(--target-lufs {suggested:.1f}) the master keeps the pre-treat's PLR" in text
