@@ -181,7 +181,12 @@ def main(argv=None) -> int:
     ap.add_argument("--long", action="store_true", help="also master a 60-minute file (memory bound)")
     ap.add_argument("--json", help="also write the results as JSON to this file")
     ap.add_argument("--tracks", type=int, default=len(TRACKS), help="how many of the tracks to run")
+    ap.add_argument("--repeat", type=int, default=1,
+                    help="time each tool this many times, interleaved (ours, Matchering, ours, ...), and report the "
+                         "medians: the VM's speed drifts within minutes")
     args = ap.parse_args(argv)
+    if args.repeat < 1:
+        ap.error("--repeat must be at least 1")
     work = Path(args.work or tempfile.mkdtemp(prefix="masteraid-bench-"))
     work.mkdir(parents=True, exist_ok=True)
     from masteraid.compare import compare
@@ -209,19 +214,32 @@ def main(argv=None) -> int:
                 "distortion_residual_db": base.distortion.residual_db,
             },
         }
-        out_ma = work / f"{raw.stem} - masteraid {int(time.time())}.wav"
-        dt, rss, p = run_timed([sys.executable, "-m", "masteraid.cli", "master", str(raw), "--reference", str(pre),
-                                "--out", str(out_ma), "--chain", str(out_ma.with_suffix(".json")), "--json"])
-        doc = json.loads(p.stdout)
-        entry["masteraid"] = {"time_s": dt, "peak_rss_mb": rss, "loudness_iterations": doc["render"]["loudness_iterations"],
+        runs: dict = {"masteraid": [], "matchering": []}  # (time, rss, output, stdout) per run
+        for i in range(args.repeat):
+            out_ma = work / f"{raw.stem} - masteraid {int(time.time())}-{i}.wav"
+            dt, rss, p = run_timed([sys.executable, "-m", "masteraid.cli", "master", str(raw), "--reference", str(pre),
+                                    "--out", str(out_ma), "--chain", str(out_ma.with_suffix(".json")), "--json"])
+            runs["masteraid"].append((dt, rss, out_ma, p.stdout))
+            out_mg = work / f"{raw.stem} - matchering {int(time.time())}-{i}.wav"
+            dt, rss, _ = run_timed([sys.executable, "-c", MATCHERING_SCRIPT, str(raw), str(pre), str(out_mg)])
+            runs["matchering"].append((dt, rss, out_mg, None))
+        # quality from the first run of each (the outputs do not depend on the run); time: the median
+        (_, _, out_ma, stdout), (_, _, out_mg, _) = runs["masteraid"][0], runs["matchering"][0]
+        for tool in runs:
+            for _, _, out, _ in runs[tool][1:]:
+                out.unlink(missing_ok=True)
+                out.with_suffix(".json").unlink(missing_ok=True)
+        doc = json.loads(stdout)
+        timing = {tool: {"time_s": float(np.median([r[0] for r in rs])), "times_s": [r[0] for r in rs],
+                         "peak_rss_mb": max(r[1] for r in rs)} for tool, rs in runs.items()}
+        entry["masteraid"] = {**timing["masteraid"], "loudness_iterations": doc["render"]["loudness_iterations"],
                               "final_passes": doc["render"]["final_passes"],
                               "measure_s": doc["render"]["timings_s"]["measure"],
                               "render_s": doc["render"]["timings_s"]["design_and_render"],
                               **measure_output(out_ma, raw, pre_m, target, base.raw)}
-        out_mg = work / f"{raw.stem} - matchering {int(time.time())}.wav"
-        dt, rss, _ = run_timed([sys.executable, "-c", MATCHERING_SCRIPT, str(raw), str(pre), str(out_mg)])
-        entry["matchering"] = {"time_s": dt, "peak_rss_mb": rss, **measure_output(out_mg, raw, pre_m, target, base.raw)}
+        entry["matchering"] = {**timing["matchering"], **measure_output(out_mg, raw, pre_m, target, base.raw)}
         entry["speedup"] = entry["matchering"]["time_s"] / entry["masteraid"]["time_s"]
+        entry["speedups"] = [b[0] / a[0] for a, b in zip(runs["masteraid"], runs["matchering"])]
         results.append(entry)
         print_entry(entry)
 
@@ -265,7 +283,9 @@ def print_entry(e: dict) -> None:
             + (f"  predictions {r['loudness_iterations']}, renders {r['final_passes']}; "
                f"measure+compare {r['measure_s']:.1f} s, design+render {r['render_s']:.1f} s" if "loudness_iterations" in r else "")
         )
-    print(f"  speed-up  : {e['speedup']:.1f}x faster than Matchering")
+    n = len(e["speedups"])
+    print(f"  speed-up  : {e['speedup']:.1f}x faster than Matchering"
+          + (f" (medians of {n} interleaved runs; per run {', '.join(f'{v:.1f}x' for v in e['speedups'])})" if n > 1 else ""))
 
 
 if __name__ == "__main__":
