@@ -16,6 +16,8 @@ code                      severity  when
 ``silent``                error     integrated loudness is ``-inf`` (nothing above the gate);
                                     every other finding is suppressed
 ``nonfinite_samples``     error     NaN/Inf samples in a float file
+``blown_up``              error     a float file peaking more than 40 dB over full scale: every
+                                    other finding but ``nonfinite_samples`` is suppressed
 ``loudness_undefined``    warning   integrated loudness is ``nan`` (file shorter than 400 ms)
 ``true_peak_over``        error     true peak above 0 dBTP
 ``low_headroom``          warning   true peak above −1 dBTP (but not above 0)
@@ -170,6 +172,25 @@ def _nonfinite(m: Measurements) -> list[Finding]:
             "samples",
         )
     ]
+
+
+#: A float render peaking this far over full scale (dBFS) is corrupt, not hot: no mix bus gets there, a
+#: plug-in blowing up (feedback, denormals, a division by zero) does. Every other level is then
+#: meaningless (the audit would ask to pull the fader down 589 dB). ``masteraid master`` refuses such a file.
+BLOWN_UP_PEAK_DBFS = 40.0
+
+
+def _blown_up(m: Measurements) -> Finding:
+    peak = m.peaks.sample_peak_dbfs
+    return Finding(
+        "error",
+        "blown_up",
+        f"The file peaks at {peak:+.0f} dBFS, more than {BLOWN_UP_PEAK_DBFS:.0f} dB over full scale: a plug-in blew up "
+        "(a float render keeps such values instead of clipping them), and every other measurement is meaningless. "
+        "Find the plug-in that misbehaves (watch the meters for a sudden spike), fix or replace it, and render again.",
+        float(peak),
+        "dBFS",
+    )
 
 
 def _loudness_undefined(m: Measurements) -> list[Finding]:
@@ -513,12 +534,15 @@ def check(m: Measurements) -> tuple[Finding, ...]:
     -------
     tuple of Finding
         Ranked, most severe first (:func:`masteraid.findings.rank`). A silent file yields only the
-        ``silent`` finding (plus ``nonfinite_samples`` when NaN/Inf samples explain it). When no rule
+        ``silent`` finding (plus ``nonfinite_samples`` when NaN/Inf samples explain it), a blown-up one only
+        ``blown_up`` (and ``nonfinite_samples``). When no rule
         raises a warning or an error, an ``ok`` info finding summarises headroom and loudness.
     """
     il = m.loudness.integrated_lufs
     if il == -math.inf or m.peaks.sample_peak_dbfs == -math.inf:
         return rank([*_nonfinite(m), _silent(m)])
+    if _finite(m.peaks.sample_peak_dbfs) and m.peaks.sample_peak_dbfs > BLOWN_UP_PEAK_DBFS:
+        return rank([*_nonfinite(m), _blown_up(m)])
     findings: list[Finding] = []
     findings += _nonfinite(m)
     findings += _loudness_undefined(m)

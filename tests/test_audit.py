@@ -349,6 +349,19 @@ def test_e2e_silence_and_nan():
     assert sorted(codes(_audit_samples(x))) == ["nonfinite_samples", "silent"]
 
 
+def test_e2e_blown_up_float_render(mix):
+    # ten samples at 1e30 (a plug-in blowing up): not "pull the fader down 589 dB", not "+554 LUFS, too
+    # loud", not a phase problem: one error naming the cause, and nothing else
+    x = mix.astype(np.float32).copy()
+    x[RATE : RATE + 10] *= np.float32(1e30)
+    f = _audit_samples(x)
+    assert codes(f) == ["blown_up"] and f[0].severity == "error" and "a plug-in blew up" in f[0].message
+    assert f[0].value > 500
+    # a hot float render (+12 dBFS: a mix bus driven over full scale) is audited as usual
+    hot = _audit_samples(mix * 10 ** (12 / 20) / np.max(np.abs(mix)))
+    assert "blown_up" not in codes(hot) and "true_peak_over" in codes(hot)
+
+
 def test_e2e_cut_tail(mix):
     # a quiet start sets the noise floor; the render then stops in the middle of the music
     quiet = np.random.default_rng(0).standard_normal((2 * RATE, 2)) * 1e-3

@@ -330,3 +330,17 @@ def test_master_refuses_a_float_render_far_over_full_scale(tmp_path, capsys):
     assert main(["master", str(wav), "--out", str(tmp_path / "m.wav")]) == 1
     _one_line_error(capsys, r"blown\.wav: the raw peaks at \+588 dBFS, over 40 dB above full scale")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["blown.wav"]
+
+
+def test_master_names_a_blown_up_pretreat(tmp_path, capsys):
+    """Ten samples at 1e30 in the pre-treat: the master names them (the compare used to fail first,
+    calling the pair 'not the same mix'), and writes nothing."""
+    x = sine(440.0, -12.0, 3.0, RATE) * (1 + 0.5 * sine(3.0, 0.0, 3.0, RATE))  # a varying level to line up
+    y = (x * 2.0).astype(np.float32)
+    y[RATE : RATE + 10] *= np.float32(1e30)
+    raw, pre = tmp_path / "raw.wav", tmp_path / "pre.wav"
+    sf.write(raw, x.astype(np.float32), RATE, subtype="FLOAT")
+    sf.write(pre, y, RATE, subtype="FLOAT")
+    assert main(["master", str(raw), "--reference", str(pre), "--out", str(tmp_path / "m.wav")]) == 1
+    _one_line_error(capsys, r"pre\.wav: the pre-treat peaks at \+5[89]\d dBFS, over 40 dB above full scale")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["pre.wav", "raw.wav"]

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Callable, Optional
 
 from ..audio import write_text
+from ..audit import BLOWN_UP_PEAK_DBFS
 from .design import design_chain
 from .render import RenderResult, render_chain
 
@@ -126,8 +127,9 @@ def plr_advice(run: MasterRun) -> Optional[PlrAdvice]:
                      services=len(now), text=text)
 
 
-#: A float render peaking above this (100 x full scale) is corrupt, not hot: its squares overflow float32.
-MAX_PEAK_DBFS = 40.0
+#: A float render peaking above this (100 x full scale) is corrupt, not hot: its squares overflow float32
+#: (the audit's ``blown_up`` finding, same bar).
+MAX_PEAK_DBFS = BLOWN_UP_PEAK_DBFS
 
 
 def _refuse_corrupt(m, who: str) -> None:

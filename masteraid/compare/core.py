@@ -43,6 +43,7 @@ from .._blas import single_threaded_blas
 from .._diskarray import DiskArray
 from .._threads import Prefetch
 from ..audio import AudioInfo, FileSource, open_source, zero_nonfinite
+from ..audit import BLOWN_UP_PEAK_DBFS
 from ..errors import MismatchError
 from ..findings import Finding, rank
 from .align import align, aligned_slices
@@ -80,8 +81,17 @@ class _MemorySource:
 
 def _finite(block: np.ndarray) -> np.ndarray:
     """``block`` with NaN/Inf samples as silence, as the measurements treat them (and count them: they
-    measure the blocks as read)."""
-    return zero_nonfinite(block)[0]
+    measure the blocks as read), and with a blown-up float render's samples (over +40 dBFS, the audit's
+    ``blown_up``; the measurements report their peak) as silence too: ten samples at 1e30 outweighed the
+    whole song, so the pair neither lined up nor showed a coherent band, and the error blamed the pair."""
+    block = zero_nonfinite(block)[0]
+    if block.size and np.abs(block).max() > _CORRUPT_LEVEL:
+        block = np.where(np.abs(block) > _CORRUPT_LEVEL, block.dtype.type(0), block)
+    return block
+
+
+#: Samples above this (+40 dBFS) are a plug-in blowing up, not music (``audit.BLOWN_UP_PEAK_DBFS``).
+_CORRUPT_LEVEL = 10.0 ** (BLOWN_UP_PEAK_DBFS / 20.0)
 
 
 def _read32(src) -> np.ndarray:

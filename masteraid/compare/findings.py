@@ -9,6 +9,7 @@ import math
 
 import numpy as np
 
+from ..audit import BLOWN_UP_PEAK_DBFS
 from ..findings import Finding
 from .model import Comparison
 from .spectral import CONFIDENCE_TRUSTED
@@ -81,6 +82,7 @@ def comparison_findings(c: Comparison) -> list[Finding]:
     al = c.alignment
 
     # Corrupt renders first: what follows was measured with those samples as silence
+    blown = {}
     for who, m in (("raw", c.raw), ("pre-treat", c.pretreat)):
         n = m.peaks.nonfinite_samples
         if n > 0:
@@ -89,6 +91,15 @@ def comparison_findings(c: Comparison) -> list[Finding]:
                 f"The {who} has {n} NaN or infinite sample{'s' * (n != 1)} (a plug-in blew up): they were compared "
                 "as silence. "
                 "Find the plug-in that misbehaves, fix or replace it, and render again.", float(n), "samples"))
+        peak = m.peaks.sample_peak_dbfs
+        blown[who] = _fin(peak) and peak > BLOWN_UP_PEAK_DBFS
+        if blown[who]:
+            out.append(Finding(
+                "error", "blown_up",
+                f"The {who} peaks at {peak:+.0f} dBFS, more than {BLOWN_UP_PEAK_DBFS:.0f} dB over full scale: a plug-in "
+                "blew up. Its loudness and peak readings are meaningless; the EQ, gain reduction and width were "
+                "compared with those samples as silence. Find the plug-in that misbehaves, fix or replace it, and "
+                "render again.", float(peak), "dBFS"))
 
     # Alignment
     if al.latency_samples != 0:
@@ -107,7 +118,8 @@ def comparison_findings(c: Comparison) -> list[Finding]:
 
     # Loudness
     lv = c.levels
-    if lv is not None and _fin(lv.integrated_lufs.delta):
+    corrupt = any(blown.values())  # its loudness and peaks say nothing about the bus processing
+    if lv is not None and _fin(lv.integrated_lufs.delta) and not corrupt:
         d = lv.integrated_lufs.delta
         word = "louder" if d >= 0 else "quieter"
         tp = lv.true_peak_dbtp
@@ -221,5 +233,6 @@ def comparison_findings(c: Comparison) -> list[Finding]:
     # What streaming normalization makes of the difference (compare uses match, never the reverse).
     from ..match import streaming_findings
 
-    out.extend(streaming_findings(c.raw, c.pretreat))
+    if not corrupt:
+        out.extend(streaming_findings(c.raw, c.pretreat))
     return out

@@ -370,6 +370,28 @@ def test_nonfinite_samples_are_compared_as_silence_and_reported(raw, tmp_path, s
     assert c.distortion.residual_db < -35
 
 
+@pytest.mark.parametrize("stream", [False, True], ids=["in_memory", "streamed"])
+def test_a_blown_up_pretreat_is_named_and_the_rest_compared(raw, tmp_path, stream):
+    """Ten samples at 1e30 (+600 dBFS: a plug-in blowing up) outweighed the whole song: the pair did not
+    line up, and the error said the files were not the same mix. They are compared as silence; an
+    error names them; no loudness, peak or streaming finding is made of a +578 LU 'difference'."""
+    y, gr = compressor(raw, RATE, threshold_dbfs=-20.0, ratio=4.0, attack_ms=5, release_ms=80, makeup_db=3.0)
+    bad = y.astype(np.float32).copy()
+    bad[RATE : RATE + 10] *= np.float32(1e30)
+    rp = write(tmp_path / "raw.wav", raw, RATE, subtype="FLOAT")
+    pp = write(tmp_path / "pre.wav", bad, RATE, subtype="FLOAT")
+    clean = compare(ArraySource(raw, RATE), ArraySource(y, RATE))
+    c = compare(rp, pp, memory_limit_mb=0 if stream else None)
+    blown = [f for f in c.findings if f.code == "blown_up"]
+    assert len(blown) == 1 and blown[0].severity == "error" and "The pre-treat peaks at +" in blown[0].message
+    assert blown[0].value > 500
+    assert not _codes(c) & {"loudness_change", "pretreat_true_peak_over", "louder_normalized_away",
+                            "smaller_at_equal_loudness"}
+    assert c.alignment.latency_samples == 0
+    np.testing.assert_allclose(c.tonal.change_db, clean.tonal.change_db, atol=0.05)
+    assert c.dynamics.gain_reduction.p95_db == pytest.approx(clean.dynamics.gain_reduction.p95_db, abs=0.1)
+
+
 def test_unmeasurable_values_read_n_a_in_the_findings(raw):
     """A 2.5 s pre-treat has no loudness range (it needs 3 s): the summary says n/a, never 'nan'."""
     c = compare(ArraySource(raw, RATE), ArraySource(raw[: int(2.5 * RATE)] * 2.0, RATE))
