@@ -85,7 +85,7 @@ def _finite(block: np.ndarray) -> np.ndarray:
     ``blown_up``; the measurements report their peak) as silence too: ten samples at 1e30 outweighed the
     whole song, so the pair neither lined up nor showed a coherent band, and the error blamed the pair."""
     block = zero_nonfinite(block)[0]
-    if block.size and np.abs(block).max() > _CORRUPT_LEVEL:
+    if block.size and (block.max() > _CORRUPT_LEVEL or block.min() < -_CORRUPT_LEVEL):  # no full-size temporary
         block = np.where(np.abs(block) > _CORRUPT_LEVEL, block.dtype.type(0), block)
     return block
 
