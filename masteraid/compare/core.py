@@ -79,6 +79,10 @@ class _MemorySource:
             yield self.samples[s : s + block_frames].astype(np.float64)
 
 
+#: Samples above this (+40 dBFS) are a plug-in blowing up, not music (``audit.BLOWN_UP_PEAK_DBFS``).
+_CORRUPT_LEVEL = 10.0 ** (BLOWN_UP_PEAK_DBFS / 20.0)
+
+
 def _finite(block: np.ndarray) -> np.ndarray:
     """``block`` with NaN/Inf samples as silence, as the measurements treat them (and count them: they
     measure the blocks as read), and with a blown-up float render's samples (over +40 dBFS, the audit's
@@ -88,10 +92,6 @@ def _finite(block: np.ndarray) -> np.ndarray:
     if block.size and (block.max() > _CORRUPT_LEVEL or block.min() < -_CORRUPT_LEVEL):  # no full-size temporary
         block = np.where(np.abs(block) > _CORRUPT_LEVEL, block.dtype.type(0), block)
     return block
-
-
-#: Samples above this (+40 dBFS) are a plug-in blowing up, not music (``audit.BLOWN_UP_PEAK_DBFS``).
-_CORRUPT_LEVEL = 10.0 ** (BLOWN_UP_PEAK_DBFS / 20.0)
 
 
 def _read32(src) -> np.ndarray:

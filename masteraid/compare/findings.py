@@ -82,7 +82,7 @@ def comparison_findings(c: Comparison) -> list[Finding]:
     al = c.alignment
 
     # Corrupt renders first: what follows was measured with those samples as silence
-    blown = {}
+    corrupt = False  # a blown-up render's loudness and peaks say nothing about the bus processing
     for who, m in (("raw", c.raw), ("pre-treat", c.pretreat)):
         n = m.peaks.nonfinite_samples
         if n > 0:
@@ -92,8 +92,8 @@ def comparison_findings(c: Comparison) -> list[Finding]:
                 "as silence. "
                 "Find the plug-in that misbehaves, fix or replace it, and render again.", float(n), "samples"))
         peak = m.peaks.sample_peak_dbfs
-        blown[who] = _fin(peak) and peak > BLOWN_UP_PEAK_DBFS
-        if blown[who]:
+        if _fin(peak) and peak > BLOWN_UP_PEAK_DBFS:
+            corrupt = True
             out.append(Finding(
                 "error", "blown_up",
                 f"The {who} peaks at {peak:+.0f} dBFS, more than {BLOWN_UP_PEAK_DBFS:.0f} dB over full scale: a plug-in "
@@ -118,7 +118,6 @@ def comparison_findings(c: Comparison) -> list[Finding]:
 
     # Loudness
     lv = c.levels
-    corrupt = any(blown.values())  # its loudness and peaks say nothing about the bus processing
     if lv is not None and _fin(lv.integrated_lufs.delta) and not corrupt:
         d = lv.integrated_lufs.delta
         word = "louder" if d >= 0 else "quieter"
