@@ -39,6 +39,16 @@ read back (:mod:`.fxparams`), so a REAPER that differs fails loudly:
   a switch (a parameter, or the named config ``TRUEPEAK``; else the console says its ceiling is a
   sample-peak ceiling). Its lookahead is its own.
 
+The job runs inside the action's call, so REAPER does not respond until it is done: about 1.2 to
+1.3 s per minute of song on two cores (``benchmarks/bench_master.py``: 2.9 s for 2.3 minutes, 5.7 s
+for 4.8). Its worker threads start and end within that call, while the script's own thread runs. A
+thread left running after the call, polled from ``RPR_defer``, would keep REAPER responsive, but how
+REAPER's embedded Python schedules threads between deferred calls is UNCONFIRMED, and the one public
+report is against it (a reapy contributor, RomeoDespres/reapy issue #45, 2019: REAPER "really don't
+like python threads, and handles them properly only at one script at time"; "anything done inside
+child thread is better to bring to defer"). So the action blocks, for a bounded time, rather than
+risk a hung REAPER.
+
 On any failure the half-made tracks are deleted and :class:`~.guard.ProjectState` restores the edit
 cursor and selections; the whole change is one undo point named :data:`ACTION_NAME`. The master and
 spec files stay (they are new files, and valid).
