@@ -19,8 +19,23 @@ class DiskArray:
         self.shape = tuple(int(n) for n in shape)
         self._tail = self.shape[1:]
         self._row = int(np.prod(self._tail, dtype=np.int64)) * 4
+        self.path = path
         self._fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o600)
-        os.ftruncate(self._fd, self.shape[0] * self._row)
+        try:
+            os.ftruncate(self._fd, self.shape[0] * self._row)
+        except OSError as exc:
+            self.close()
+            raise self._error(exc) from exc
+
+    def _error(self, exc: OSError):
+        """A refused write (a full disk) as a one-line error naming the folder the scratch file is in."""
+        from .errors import AudioFileError
+
+        folder = os.path.dirname(os.path.abspath(self.path))
+        if os.path.basename(folder).startswith(".masteraid-"):  # a job's own scratch folder: name where it is
+            folder = os.path.dirname(folder)
+        return AudioFileError(f"{folder}: no room for MasterAid's scratch data ({exc.strerror or exc}) — free some "
+                              "space there or choose another output folder")
 
     def _range(self, key: slice) -> tuple[int, int]:
         start = 0 if key.start is None else key.start
@@ -33,7 +48,10 @@ class DiskArray:
         view = memoryview(data).cast("B")
         offset = start * self._row
         while view:
-            n = os.pwrite(self._fd, view, offset)
+            try:
+                n = os.pwrite(self._fd, view, offset)
+            except OSError as exc:
+                raise self._error(exc) from exc
             view, offset = view[n:], offset + n
 
     def __getitem__(self, key: slice) -> np.ndarray:

@@ -21,7 +21,9 @@ from __future__ import annotations
 import logging
 import os
 import re
+import shutil
 import tempfile
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator, Protocol, Union
@@ -48,6 +50,8 @@ __all__ = [
     "AudioWriter",
     "write",
     "write_text",
+    "write_error",
+    "new_files",
 ]
 
 log = logging.getLogger(__name__)
@@ -387,6 +391,42 @@ def check_writable_folder(folder: PathLike, what: str = "output") -> Path:
     return d
 
 
+#: A folder with less free space than this after a failed write is reported as a full disk (libsndfile
+#: says only "System error." when a write runs out of room).
+_FULL_DISK_BYTES = 1 << 20
+
+
+def write_error(path: PathLike, exc: BaseException) -> AudioFileError:
+    """A write that the system refused, as a one-line error naming the file (a full disk, above all).
+
+    For the caller to raise ``from exc`` once its temporary file is removed: the final name never
+    appears, so the message says nothing was left there.
+    """
+    reason = getattr(exc, "strerror", None) or str(exc).strip().rstrip(".") or type(exc).__name__
+    try:
+        if shutil.disk_usage(Path(path).parent).free < _FULL_DISK_BYTES:
+            reason = "the disk is full"
+    except OSError:
+        pass
+    return AudioFileError(f"{path}: could not be written ({reason}); nothing was left there — free some space "
+                          "or choose another folder")
+
+
+@contextmanager
+def new_files():
+    """A list for the paths a job writes, all of which are removed if the job fails or is stopped
+    before the end: a set of outputs (matched copies, a report's text and JSON, a master and its spec)
+    appears whole or not at all. Only files this job created go into the list."""
+    made: list = []
+    try:
+        yield made
+    except BaseException:
+        for path in made:
+            if path is not None:
+                Path(path).unlink(missing_ok=True)
+        raise
+
+
 def _check_parent(p: Path) -> None:
     check_writable_folder(p.parent)
 
@@ -456,31 +496,37 @@ class AudioWriter:
 
     def __enter__(self) -> "AudioWriter":
         fd, self._tmp = tempfile.mkstemp(prefix=".masteraid-", suffix=self.path.suffix or ".wav", dir=self.path.parent)
-        os.close(fd)
-        try:
+        try:  # also on Ctrl-C here: ``__exit__`` only runs once this has returned
+            os.close(fd)
             extra = {} if self.compression_level is None else {"compression_level": self.compression_level}
             self._file = sf.SoundFile(
                 self._tmp, "w", samplerate=self.rate, channels=self.channels, subtype=self.subtype, format=self.format,
                 **extra,
             )
-        except Exception:
+        except BaseException:
             os.unlink(self._tmp)
             raise
         return self
 
     def write(self, block: np.ndarray) -> None:
-        """Append a ``(frames, channels)`` block."""
+        """Append a ``(frames, channels)`` block; a write the system refuses (a full disk) raises
+        :class:`~masteraid.errors.AudioFileError` naming :attr:`path`."""
         assert self._file is not None, "use AudioWriter as a context manager"
-        self._file.write(np.asarray(block))
+        try:
+            self._file.write(np.asarray(block))
+        except (sf.SoundFileRuntimeError, OSError) as exc:
+            raise write_error(self.path, exc) from exc
 
     def __exit__(self, exc_type, exc, tb) -> None:
         assert self._file is not None and self._tmp is not None
-        self._file.close()
-        if exc_type is not None:
-            os.unlink(self._tmp)
-            return
         try:
-            _commit_no_clobber(self._tmp, self.path)
+            try:
+                self._file.close()  # flushes: a full disk can show here
+            except (sf.SoundFileRuntimeError, OSError) as close_exc:
+                if exc_type is None:
+                    raise write_error(self.path, close_exc) from close_exc
+            if exc_type is None:
+                _commit_no_clobber(self._tmp, self.path)
         finally:
             if os.path.exists(self._tmp):
                 os.unlink(self._tmp)
@@ -506,8 +552,11 @@ def write_text(path: PathLike, text: str) -> Path:
     _check_parent(p)
     fd, tmp = tempfile.mkstemp(prefix=".masteraid-", suffix=p.suffix, dir=p.parent)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as f:
+                f.write(text)
+        except OSError as exc:
+            raise write_error(p, exc) from exc
         _commit_no_clobber(tmp, p)
     finally:
         if os.path.exists(tmp):

@@ -51,7 +51,7 @@ import math
 from .analysis.model import Measurements
 from .findings import Finding, rank
 
-__all__ = ["check", "STANDARD_RATES_HZ"]
+__all__ = ["check", "refuse_corrupt", "STANDARD_RATES_HZ", "BLOWN_UP_PEAK_DBFS"]
 
 # ----------------------------------------------------------------------------------- thresholds
 # Headroom. Lossy encoders and sample-rate converters create peaks between samples; EBU R 128 /
@@ -191,6 +191,34 @@ def _blown_up(m: Measurements) -> Finding:
         float(peak),
         "dBFS",
     )
+
+
+def refuse_corrupt(m: Measurements, who: str = "render") -> None:
+    """Refuse a corrupt render in a command that would write what it makes of it (``master``, ``match``).
+
+    NaN/Inf samples, or a peak over :data:`BLOWN_UP_PEAK_DBFS`: a master or a matched copy would carry
+    them (or what filters make of them: full-scale DC, clicks, overflow) into a new file. The audit and
+    the compare measure such a file and name the problem instead.
+
+    Raises
+    ------
+    InvalidAudioError
+        Naming the file and ``who`` it is (``"raw"``, ``"pre-treat"``, ``"render"``).
+    """
+    from .errors import InvalidAudioError
+
+    n = m.peaks.nonfinite_samples
+    if n > 0:
+        raise InvalidAudioError(
+            f"{m.info.name}: the {who} has {n} NaN or infinite sample{'s' * (n != 1)} (a plug-in blew up) — "
+            "fix or replace that plug-in and render again; `masteraid audit` measures the rest"
+        )
+    peak = m.peaks.sample_peak_dbfs
+    if _finite(peak) and peak > BLOWN_UP_PEAK_DBFS:
+        raise InvalidAudioError(
+            f"{m.info.name}: the {who} peaks at {peak:+.0f} dBFS, over {BLOWN_UP_PEAK_DBFS:.0f} dB above full scale "
+            "(a plug-in blew up) — fix or replace that plug-in and render again"
+        )
 
 
 def _loudness_undefined(m: Measurements) -> list[Finding]:

@@ -1,8 +1,10 @@
 """The ``masteraid`` command: a thin shell over the library.
 
 Exit codes: 0 ok; 1 error (one line on stderr, no traceback unless ``--debug``); 2 usage error;
-3 ``audit --strict`` found an error-level finding. ``--json`` documents go to stdout; messages and
-progress go to stderr. Every input path and output location is checked before work starts.
+3 ``audit --strict`` found an error-level finding; 130 interrupted (Ctrl-C), 128 + N stopped by
+signal N (SIGTERM 143, SIGHUP 129), temporary files and a half-made set of outputs removed either way.
+``--json`` documents go to stdout; messages and progress go to stderr. Every input path and output
+location is checked before work starts.
 
 Each subcommand is one ``_cmd_<name>(args) -> int`` function below, registered in
 :func:`build_parser`.
@@ -11,8 +13,11 @@ Each subcommand is one ``_cmd_<name>(args) -> int`` function below, registered i
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
+import signal
 import sys
+import threading
 import warnings
 from typing import Sequence
 
@@ -25,7 +30,41 @@ from .commands._common import EXIT_ERROR, EXIT_OK, EXIT_USAGE
 
 
 def _err(msg: str) -> None:
-    print(f"masteraid: {msg}", file=sys.stderr)
+    try:
+        print(f"masteraid: {msg}", file=sys.stderr)
+    except (OSError, ValueError):  # stderr gone (a closed terminal): the exit code still says it
+        pass
+
+
+class _Stopped(BaseException):
+    """SIGTERM or SIGHUP (a closed terminal, ``kill``), raised where the command is so that its
+    ``finally`` blocks remove temporary files as on Ctrl-C; a ``BaseException``, like ``KeyboardInterrupt``,
+    so that no ``except Exception`` swallows it."""
+
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _raise_stopped(signum, frame) -> None:
+    raise _Stopped(signum)
+
+
+@contextlib.contextmanager
+def _stop_signals():
+    """SIGTERM and SIGHUP raise :class:`_Stopped` while the command runs (handlers restored after; only
+    on the main thread, where Python delivers signals)."""
+    previous = {}
+    if threading.current_thread() is threading.main_thread():
+        for name in ("SIGTERM", "SIGHUP"):
+            sig = getattr(signal, name, None)
+            if sig is not None:
+                previous[sig] = signal.signal(sig, _raise_stopped)
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 # ------------------------------------------------------------------------------------ commands
@@ -147,7 +186,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         _err("error: standard output is closed; redirect it to a file or /dev/null instead")
         return EXIT_ERROR
     try:
-        return int(args.func(args))
+        with _stop_signals():
+            return int(args.func(args))
     except MasterAidError as exc:
         if args.debug:
             raise
@@ -156,12 +196,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         _err("interrupted")
         return 130
+    except _Stopped as stop:
+        _err(f"stopped ({signal.Signals(stop.signum).name})")
+        return 128 + stop.signum
     except BrokenPipeError:
         return EXIT_OK
     except OSError as exc:  # the system refused a read or write no check foresaw (a full disk, a closed stream)
         if args.debug:
             raise
-        # no file name: a write to a stream, in practice the printed results (stdout on a full disk)
+        # no file name: the files MasterAid writes name themselves (audio.write_error, DiskArray), so this
+        # is a write to a stream, in practice the printed results (stdout on a full disk)
         where = f": {exc.filename}" if getattr(exc, "filename", None) else " (printing the results)"
         _err(f"error: {exc.strerror or exc}{where}")
         return EXIT_ERROR

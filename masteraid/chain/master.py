@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Optional
 
-from ..audio import write_text
-from ..audit import BLOWN_UP_PEAK_DBFS
+from ..audio import new_files, write_text
+from ..audit import refuse_corrupt
 from .design import design_chain
 from .render import RenderResult, render_chain
 
@@ -127,30 +127,6 @@ def plr_advice(run: MasterRun) -> Optional[PlrAdvice]:
                      services=len(now), text=text)
 
 
-#: A float render peaking above this (100 x full scale) is corrupt, not hot: its squares overflow float32
-#: (the audit's ``blown_up`` finding, same bar).
-MAX_PEAK_DBFS = BLOWN_UP_PEAK_DBFS
-
-
-def _refuse_corrupt(m, who: str) -> None:
-    """A render with NaN/Inf samples, or absurd levels, is corrupt: mastering it would write them (or what
-    the filters make of them: full-scale DC, clicks, overflow) into the master."""
-    from ..errors import InvalidAudioError
-
-    n = m.peaks.nonfinite_samples
-    if n > 0:
-        raise InvalidAudioError(
-            f"{m.info.name}: the {who} has {n} NaN or infinite sample{'s' * (n != 1)} (a plug-in blew up) — "
-            "fix or replace that plug-in and render again; `masteraid audit` measures the rest"
-        )
-    peak = m.peaks.sample_peak_dbfs
-    if math.isfinite(peak) and peak > MAX_PEAK_DBFS:
-        raise InvalidAudioError(
-            f"{m.info.name}: the {who} peaks at {peak:+.0f} dBFS, over {MAX_PEAK_DBFS:.0f} dB above full scale "
-            "(a plug-in blew up) — fix or replace that plug-in and render again"
-        )
-
-
 def master_files(raw_src, reference_src, out: Path, chain_path: Path, *, target_lufs: Optional[float] = None,
                  ceiling_dbtp: Optional[float] = None, subtype: str = "PCM_24", progress=None,
                  before_render: Optional[Callable[[], None]] = None) -> MasterRun:
@@ -179,7 +155,8 @@ def master_files(raw_src, reference_src, out: Path, chain_path: Path, *, target_
     AudioFileError
         An output folder is missing or refuses a new file (checked first).
     InvalidAudioError
-        The raw or the pre-treat has NaN/Inf samples or peaks over :data:`MAX_PEAK_DBFS` (nothing is
+        The raw or the pre-treat has NaN/Inf samples or peaks over
+        :data:`~masteraid.audit.BLOWN_UP_PEAK_DBFS` (:func:`~masteraid.audit.refuse_corrupt`; nothing is
         written).
     """
     from ..analysis import analyze
@@ -198,9 +175,9 @@ def master_files(raw_src, reference_src, out: Path, chain_path: Path, *, target_
         raw_m = comparison.raw
     else:
         raw_m = analyze(raw_src, progress=progress)
-    _refuse_corrupt(raw_m, "raw")
+    refuse_corrupt(raw_m, "raw")
     if comparison is not None:
-        _refuse_corrupt(comparison.pretreat, "pre-treat")
+        refuse_corrupt(comparison.pretreat, "pre-treat")
     t1 = time.perf_counter()
     spec = design_chain(raw_m, comparison, target_lufs=target_lufs, ceiling_dbtp=ceiling_dbtp)
     tonal_reference = None
@@ -209,12 +186,9 @@ def master_files(raw_src, reference_src, out: Path, chain_path: Path, *, target_
         tonal_reference = (ps.bands_hz, ps.band_levels_db - comparison.pretreat.loudness.integrated_lufs)
     if before_render is not None:
         before_render()
-    result = render_chain(raw_src, spec, out, subtype=subtype, tonal_reference=tonal_reference, progress=progress)
-    try:
+    with new_files() as made:  # the master without the spec that says what it is: not left half done
+        result = render_chain(raw_src, spec, out, subtype=subtype, tonal_reference=tonal_reference, progress=progress)
+        made.append(result.path)
         written = write_text(chain_path, result.spec.dumps() + "\n")
-    except BaseException:
-        if result.path is not None:  # this run's master, without the spec that says what it is: not left half done
-            Path(result.path).unlink(missing_ok=True)
-        raise
     return MasterRun(raw=raw_m, comparison=comparison, result=result, chain_path=written, measure_s=t1 - t0,
                      render_s=time.perf_counter() - t1)

@@ -545,10 +545,17 @@ def render_chain(
 
             raise AudioFileError(f"{out_path.parent}: output folder does not exist — create it first")
         tmpdir = tempfile.mkdtemp(prefix=".masteraid-cache-", dir=out_path.parent)
-        x_store = DiskArray(os.path.join(tmpdir, "pre.f32"), (frames, ch))
-        env_store = DiskArray(os.path.join(tmpdir, "env.f32"), (frames,))
-        p_store = DiskArray(os.path.join(tmpdir, "kpow.f32"), (frames,))
-        att_store = DiskArray(os.path.join(tmpdir, "att.f32"), (frames,))
+        stores: list = []
+        try:
+            for name, shape in (("pre.f32", (frames, ch)), ("env.f32", (frames,)), ("kpow.f32", (frames,)),
+                                ("att.f32", (frames,))):
+                stores.append(DiskArray(os.path.join(tmpdir, name), shape))
+        except BaseException:  # no room for them: the folder goes as it came
+            for store in stores:
+                store.close()
+            shutil.rmtree(tmpdir, ignore_errors=True)
+            raise
+        x_store, env_store, p_store, att_store = stores
     else:
         x_store = np.zeros((frames, ch))
         env_store = np.zeros(frames)

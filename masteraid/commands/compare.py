@@ -4,7 +4,7 @@ Compares the two renders (:func:`masteraid.compare.compare`) and prints the text
 ``--json`` the comparison document (:func:`masteraid.compare.comparison_document`: alignment,
 loudness, tonal, dynamics, stereo, distortion, match, streaming, findings). ``--report DIR`` also
 writes the text report as ``<raw stem> - compare.txt`` and the document as
-``<raw stem> - compare.json`` into DIR, under new names if those are taken.
+``<raw stem> - compare.json`` into DIR, under new names if those are taken (both, or neither).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from ..audio import open_source
+from ..audio import new_files, open_source
 from ..compare import compare, comparison_document
 from ..report.compare import render_compare_text
 from ..serialize import dumps
@@ -35,7 +35,9 @@ def compare_command(args: argparse.Namespace) -> int:
         sys.stdout.write(text)
     if report_dir is not None:
         stem = Path(args.raw).stem
-        for suffix, body in ((" - compare.txt", text), (" - compare.json", dumps(doc) + "\n")):
-            written = write_report(report_dir, stem + suffix, body)
-            print(f"masteraid: report written to {written}", file=sys.stderr)
+        with new_files() as written:  # the text and the JSON, or neither
+            for suffix, body in ((" - compare.txt", text), (" - compare.json", dumps(doc) + "\n")):
+                written.append(write_report(report_dir, stem + suffix, body))
+        for path in written:
+            print(f"masteraid: report written to {path}", file=sys.stderr)
     return 0

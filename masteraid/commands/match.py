@@ -3,7 +3,8 @@
 Measures each render, plans gains that make them equally loud (:func:`masteraid.match.plan_match`:
 never pushing a true peak above 0 dBTP; where matching up would, it matches down) and writes each as
 a 32-bit float WAV ``<stem> - matched <gain> dB.wav`` into DIR (new names, never overwriting; float,
-so no clipping is introduced). Prints the gains (or the plan as JSON with ``--json``).
+so no clipping is introduced; the whole set or, on a failure or Ctrl-C half-way, none of it). A render
+with NaN/Inf samples or a blown-up peak is refused (:func:`masteraid.audit.refuse_corrupt`). Prints the gains (or the plan as JSON with ``--json``).
 """
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ import argparse
 import math
 from pathlib import Path
 
-from ..audio import open_source
+from ..audio import new_files, open_source
+from ..audit import refuse_corrupt
 from ..errors import ConfigError
 from ..match import plan_match, write_matched
 from ..serialize import SCHEMA_VERSION, to_jsonable
@@ -42,8 +44,12 @@ def match_command(args: argparse.Namespace) -> int:
     from ..analysis import analyze
 
     ms = [analyze(s, progress=progress_to_stderr) for s in sources]
+    for m in ms:
+        refuse_corrupt(m)  # a float copy would carry the NaN/Inf (or the +500 dBFS) into the listening test
     plan = plan_match(*ms, by=args.by, start_s=start, end_s=end, names=[s.info.name for s in sources])
-    written = [write_matched(s, e.gain_db, out / matched_name(f, e.gain_db)) for s, e, f in zip(sources, plan.entries, files)]
+    with new_files() as written:  # the whole set, or none of it (a full disk, Ctrl-C half-way)
+        for s, e, f in zip(sources, plan.entries, files):
+            written.append(write_matched(s, e.gain_db, out / matched_name(f, e.gain_db)))
     if args.json:
         doc = to_jsonable(plan)
         for entry, path in zip(doc["entries"], written):
