@@ -214,7 +214,7 @@ def plan_match(*measurements, by: str = "integrated", start_s: float | None = No
     for label, level, peak in zip(labels, levels, peaks):
         if not math.isfinite(level) or not math.isfinite(peak):
             raise InvalidAudioError(
-                f"{label}: its loudness cannot be measured (silent, or shorter than one block"
+                f"{label}: its loudness cannot be measured (silent, under BS.1770's -70 LUFS gate, or shorter than one block"
                 f"{' in that range' if start_s is not None or end_s is not None else ''}) — it cannot be "
                 "loudness-matched; check the render"
             )

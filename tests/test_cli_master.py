@@ -151,3 +151,36 @@ def test_master_of_a_very_quiet_mix(tmp_path, capsys, level_db, target, reached)
         assert doc["master"]["integrated_lufs"] < target - 1.0
         assert captured.err.count("\n") == 1 and "not the target" in captured.err
     assert doc["master"]["true_peak_dbtp"] <= -1.0
+
+
+@pytest.mark.parametrize("target", [-23.0, -40.0])
+def test_master_of_a_full_scale_square_reaches_a_low_target(tmp_path, capsys, target):
+    """A full-scale 100 Hz square reads +1.6 LUFS: -23 needs -24.6 dB of gain, -40 needs -41.6, past the
+    -24 dB the drive used to stop at (-22.5 LUFS, 'a mix too loud for the chain to turn down that far')."""
+    import numpy as np
+
+    t = np.arange(5 * 48000) / 48000
+    x = 0.999999 * np.sign(np.sin(2 * np.pi * 100.0 * t))
+    raw = tmp_path / "square.wav"
+    sf.write(str(raw), np.column_stack([x, x]), 48000, subtype="PCM_24")
+    out = tmp_path / "m.wav"
+    assert main(["master", str(raw), "--out", str(out), "--target-lufs", str(target), "--json"]) == 0
+    captured = capsys.readouterr()
+    doc = json.loads(captured.out)
+    assert doc["raw"]["integrated_lufs"] == pytest.approx(1.6, abs=0.2)
+    assert doc["master"]["integrated_lufs"] == pytest.approx(target, abs=0.1)
+    assert captured.err == ""
+
+
+def test_master_of_a_mix_under_the_loudness_gate_says_so(tmp_path, capsys):
+    """A sine at -100 dBFS reads about -103 LUFS, under BS.1770's -70 LUFS absolute gate: no integrated
+    loudness to aim from. It is neither silent nor short, which was all the warning used to offer."""
+    import numpy as np
+
+    t = np.arange(5 * 48000) / 48000
+    x = 1e-5 * np.sin(2 * np.pi * 1000.0 * t)
+    raw = tmp_path / "faint.wav"
+    sf.write(str(raw), np.column_stack([x, x]), 48000, subtype="PCM_24")
+    assert main(["master", str(raw), "--out", str(tmp_path / "m.wav")]) == 0
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "under BS.1770's -70 LUFS gate" in err

@@ -28,7 +28,7 @@ import numpy as np
 
 from ..errors import ConfigError
 from .dsp import eq_sos
-from .spec import MAX_EQ_BANDS, ChainSpec, CompressorSpec, EqBand, LimiterSpec
+from .spec import DRIVE_RANGE_DB, MAX_EQ_BANDS, ChainSpec, CompressorSpec, EqBand, LimiterSpec
 
 __all__ = [
     "DEFAULT_TARGET_LUFS",
@@ -317,7 +317,7 @@ def design_chain(raw, comparison=None, *, target_lufs: float | None = None,
         notes.append("Compressor: none without a reference; the limiter alone reaches the target.")
 
     raw_lufs = raw.loudness.integrated_lufs
-    drive = float(np.clip(target_lufs - raw_lufs - input_gain, -24.0, 36.0)) if _finite(raw_lufs) else 0.0
+    drive = float(np.clip(target_lufs - raw_lufs - input_gain, *DRIVE_RANGE_DB)) if _finite(raw_lufs) else 0.0
     notes.append(f"Limiter: true-peak ceiling {ceiling:.1f} dBTP with {LIMITER_LOOKAHEAD_MS:g} ms lookahead; its drive is set by the render.")
     return ChainSpec(
         target_lufs=float(target_lufs),

@@ -55,7 +55,7 @@ from .dsp import (
 from .._blas import single_threaded_blas
 from .._threads import Prefetch, Stage
 from .._diskarray import DiskArray
-from .spec import ChainSpec, LimiterSpec
+from .spec import DRIVE_RANGE_DB, ChainSpec, LimiterSpec
 
 __all__ = ["RenderResult", "render_chain", "DEFAULT_MARGIN_DB"]
 
@@ -68,7 +68,7 @@ DEFAULT_MARGIN_DB = 0.15
 #: A 1/3-octave band this far below the integrated loudness (dB) holds no music to shape.
 _NO_CONTENT_DB = -60.0
 #: Drive range (as in :class:`LimiterSpec`).
-_DRIVE_MIN_DB, _DRIVE_MAX_DB = -24.0, 36.0
+_DRIVE_MIN_DB, _DRIVE_MAX_DB = DRIVE_RANGE_DB
 
 Progress = Callable[[str, float], None]
 

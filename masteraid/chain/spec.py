@@ -20,7 +20,7 @@ from typing import Any
 
 from ..errors import ConfigError
 
-__all__ = ["CHAIN_SCHEMA_VERSION", "EQ_KINDS", "EqBand", "CompressorSpec", "LimiterSpec", "ChainSpec"]
+__all__ = ["CHAIN_SCHEMA_VERSION", "EQ_KINDS", "DRIVE_RANGE_DB", "EqBand", "CompressorSpec", "LimiterSpec", "ChainSpec"]
 
 #: Bump when a published key of the chain JSON changes meaning or disappears.
 CHAIN_SCHEMA_VERSION = 1
@@ -109,6 +109,11 @@ class CompressorSpec:
         _check("CompressorSpec.makeup_db", self.makeup_db, -12.0, 24.0)
 
 
+#: Gain into the limiter, dB: down to -96 dB takes a float mix that peaks at +40 dBFS (the loudest that
+#: is still music, ``audit.BLOWN_UP_PEAK_DBFS``) down to the lowest target, -40 LUFS.
+DRIVE_RANGE_DB = (-96.0, 36.0)
+
+
 @dataclass(frozen=True)
 class LimiterSpec:
     """A true-peak lookahead brick-wall limiter with zero net latency.
@@ -136,7 +141,7 @@ class LimiterSpec:
         _check("LimiterSpec.ceiling_dbtp", self.ceiling_dbtp, -20.0, 0.0)
         _check("LimiterSpec.lookahead_ms", self.lookahead_ms, 0.5, 20.0)
         _check("LimiterSpec.release_ms", self.release_ms, 5.0, 2000.0)
-        _check("LimiterSpec.drive_db", self.drive_db, -24.0, 36.0)
+        _check("LimiterSpec.drive_db", self.drive_db, *DRIVE_RANGE_DB)
 
 
 @dataclass(frozen=True)

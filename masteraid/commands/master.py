@@ -139,8 +139,8 @@ def master_command(args: argparse.Namespace) -> int:
                        f"a mix too quiet for the chain's 60 dB of gain, or a target this chain cannot reach under "
                        f"{spec.limiter.ceiling_dbtp:.1f} dBTP")
         else:
-            warning = ("the master's loudness cannot be measured (silent, or shorter than the 0.4 s a loudness "
-                       f"needs), so the target {spec.target_lufs:.2f} LUFS was not aimed at")
+            warning = ("the master's loudness cannot be measured (silent, under BS.1770's -70 LUFS gate, or shorter "
+                       f"than the 0.4 s a loudness needs), so the target {spec.target_lufs:.2f} LUFS was not aimed at")
         print(f"masteraid: warning: {warning}", file=sys.stderr)
 
     doc = {
