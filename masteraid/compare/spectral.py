@@ -45,6 +45,10 @@ CONFIDENCE_TRUSTED = 0.5
 REFERENCE_HZ = (500.0, 2000.0)
 #: Bands for the width-per-band and gain-reduction-per-band summaries.
 SPLIT_BANDS_HZ = {"low": (0.0, 150.0), "mid": (150.0, 5000.0), "high": (5000.0, np.inf)}
+#: A side-to-mid ratio under this is no side at all (``-inf``, mono): the side is ``L + R - 2 Re(L R*)``
+#: summed from the single-precision renders' spectra, and identical channels leave a rounding residue
+#: of -75 to -85 dB there (a mono raw copied to both channels read "mid band +68.5 dB wider").
+SIDE_FLOOR_DB = -70.0
 
 
 @dataclass(frozen=True, eq=False)
@@ -229,7 +233,8 @@ def _side_to_mid(ll: np.ndarray, rr: np.ndarray, lr: np.ndarray, mask: np.ndarra
     mid, side = a + 2 * cross, a - 2 * cross  # 4|M|^2 and 4|S|^2
     if mid <= 0:
         return float("nan")
-    return float(10 * np.log10(side / mid)) if side > 0 else float("-inf")
+    ratio = 10 * np.log10(side / mid) if side > 0 else -np.inf
+    return float(ratio) if ratio >= SIDE_FLOOR_DB else float("-inf")
 
 
 def band_side_to_mid_db(cs: CrossSpectra) -> tuple[dict, dict, float, float]:

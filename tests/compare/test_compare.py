@@ -142,6 +142,26 @@ def test_rate_channels_and_length_mismatch(raw, tmp_path):
     assert "compare_upmixed" in _codes(c2)
 
 
+def test_a_mono_raw_has_no_side_in_any_band():
+    """A mono raw is copied to both channels, so its side is zero. Computed from the spectra
+    (``L + R - 2 Re(L R*)``) it was a rounding residue (-74 and -73 dB in the low and mid bands of this
+    signal), which read "+60 dB wider" in a band and, in the low band, "widens the low end". A real
+    side 50 dB down is still read."""
+    raw = music_like(12.0, RATE, seed=0)
+    mono_raw = raw.mean(axis=1, keepdims=True)
+    c = compare(ArraySource(mono_raw, RATE), ArraySource(raw, RATE))
+    s = c.stereo
+    assert s.raw_side_to_mid_db == -np.inf
+    assert all(v == -np.inf for v in s.raw_band_side_to_mid_db.values())
+    assert all(np.isnan(v) for v in s.band_side_to_mid_delta_db.values())
+    assert "low_end_wider" not in _codes(c) and "wider" not in str(c.findings)
+    m = raw.mean(axis=1)
+    side = 10 ** (-50 / 20) * np.roll(m, 4800)  # a quiet side, uncorrelated with the mid
+    faint = np.column_stack([m + side, m - side])
+    s2 = compare(ArraySource(faint, RATE), ArraySource(raw, RATE)).stereo
+    assert s2.raw_side_to_mid_db == pytest.approx(-50.0, abs=1.0)
+
+
 def test_files_and_json_document(raw, tmp_path):
     b, a = shelf_ba(6000, 3.0, RATE, "high")
     pre = delay(np.clip(apply_ba(raw, b, a) * 3.0, -1, 1), 128)
