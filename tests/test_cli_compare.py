@@ -61,6 +61,25 @@ def test_compare_bad_input(pair, tmp_path, capsys):
     assert main(["compare", str(pair[0]), str(pair[1]), "--report", str(tmp_path / "nope")]) == 1
 
 
+def test_match_names_tell_same_named_renders_apart(pair, tmp_path, capsys):
+    """Two versions called song.wav in two folders (and a FLAC of one beside it): each copy's name says
+    which render it is (they were all 'song - matched ...', told apart only by '(2)')."""
+    x, _ = sf.read(str(pair[0]))
+    y, _ = sf.read(str(pair[1]))
+    for folder in ("v1", "v2"):
+        (tmp_path / folder).mkdir()
+    a = write(tmp_path / "v1" / "song.wav", x, RATE)
+    b = write(tmp_path / "v2" / "song.wav", y, RATE)
+    c = write(tmp_path / "v2" / "song.flac", y, RATE)
+    out = tmp_path / "ab"
+    out.mkdir()
+    assert main(["match", str(a), str(b), str(c), "--out", str(out), "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    names = [Path(e["written"]).name for e in doc["entries"]]
+    assert [n.split(" - matched ")[0] for n in names] == ["v1 - song.wav", "v2 - song.wav", "v2 - song.flac"]
+    assert sorted(p.name for p in out.iterdir()) == sorted(names)
+
+
 def test_match_writes_float_copies_and_prints_gains(pair, tmp_path, capsys):
     assert main(["match", str(pair[0]), str(pair[1]), "--out", str(tmp_path)]) == 0
     out = capsys.readouterr().out

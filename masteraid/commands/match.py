@@ -2,7 +2,8 @@
 
 Measures each render, plans gains that make them equally loud (:func:`masteraid.match.plan_match`:
 never pushing a true peak above 0 dBTP; where matching up would, it matches down) and writes each as
-a 32-bit float WAV ``<stem> - matched <gain> dB.wav`` into DIR (new names, never overwriting; float,
+a 32-bit float WAV ``<stem> - matched <gain> dB.wav`` into DIR (with the extension, or the folders, when
+the stems alone would not tell the renders apart) (new names, never overwriting; float,
 so no clipping is introduced; the whole set or, on a failure or Ctrl-C half-way, none of it). A render
 with NaN/Inf samples or a blown-up peak is refused (:func:`masteraid.audit.refuse_corrupt`). Prints the gains (or the plan as JSON with ``--json``).
 """
@@ -20,12 +21,28 @@ from ..match import plan_match, write_matched
 from ..serialize import SCHEMA_VERSION, to_jsonable
 from ._common import check_report_dir, print_json, progress_to_stderr
 
-__all__ = ["match_command", "matched_name"]
+__all__ = ["match_command", "matched_name", "distinct_labels"]
 
 
-def matched_name(path, gain_db: float) -> str:
-    """``<stem> - matched +1.50 dB.wav``."""
-    return f"{Path(path).stem} - matched {gain_db:+.2f} dB.wav"
+def matched_name(label: str, gain_db: float) -> str:
+    """``<label> - matched +1.50 dB.wav``."""
+    return f"{label} - matched {gain_db:+.2f} dB.wav"
+
+
+def distinct_labels(paths) -> list[str]:
+    """Names that tell the renders apart in the output folder: their stems (``song``), else their file
+    names (``song.mp3``, ``song.flac``), else with as many of their folders as it takes
+    (``v1 - song.wav``, ``v2 - song.wav``); the same file given twice keeps one name."""
+    ps = [Path(p).resolve() for p in paths]
+    depth = max(len(p.parts) for p in ps)
+    for level in range(depth + 1):
+        if level == 0:
+            labels = [p.stem for p in ps]
+        else:
+            labels = [" - ".join(p.parts[max(len(p.parts) - level, 1):]) for p in ps]
+        if len(set(labels)) == len(set(ps)):
+            return labels
+    return labels  # pragma: no cover - distinct paths have distinct full paths
 
 
 def match_command(args: argparse.Namespace) -> int:
@@ -48,8 +65,8 @@ def match_command(args: argparse.Namespace) -> int:
         refuse_corrupt(m)  # a float copy would carry the NaN/Inf (or the +500 dBFS) into the listening test
     plan = plan_match(*ms, by=args.by, start_s=start, end_s=end, names=[s.info.name for s in sources])
     with new_files() as written:  # the whole set, or none of it (a full disk, Ctrl-C half-way)
-        for s, e, f in zip(sources, plan.entries, files):
-            written.append(write_matched(s, e.gain_db, out / matched_name(f, e.gain_db)))
+        for s, e, label in zip(sources, plan.entries, distinct_labels(files)):
+            written.append(write_matched(s, e.gain_db, out / matched_name(label, e.gain_db)))
     if args.json:
         doc = to_jsonable(plan)
         for entry, path in zip(doc["entries"], written):
