@@ -128,8 +128,9 @@ class LimiterSpec:
     release_ms : float
         Time constant of the recovery (exponential in dB), 5 .. 2000 ms.
     drive_db : float
-        Gain into the limiter, -24 .. +36 dB (ReaLimit's threshold is ``-drive_db``). The render
-        refines it so the master lands on the target loudness.
+        Gain into the limiter, -96 .. +36 dB (:data:`DRIVE_RANGE_DB`; in REAPER, ReaLimit's threshold
+        is ``-drive_db`` when positive, a cut goes before it). The render refines it so the master lands
+        on the target loudness.
     """
 
     ceiling_dbtp: float

@@ -2,10 +2,11 @@
 
 Measures each render, plans gains that make them equally loud (:func:`masteraid.match.plan_match`:
 never pushing a true peak above 0 dBTP; where matching up would, it matches down) and writes each as
-a 32-bit float WAV ``<stem> - matched <gain> dB.wav`` into DIR (with the extension, or the folders, when
-the stems alone would not tell the renders apart) (new names, never overwriting; float,
-so no clipping is introduced; the whole set or, on a failure or Ctrl-C half-way, none of it). A render
-with NaN/Inf samples or a blown-up peak is refused (:func:`masteraid.audit.refuse_corrupt`). Prints the gains (or the plan as JSON with ``--json``).
+a 32-bit float WAV ``<stem> - matched <gain> dB.wav`` into DIR: new names, never overwriting; with the
+extension, or the folders, when the stems alone would not tell the renders apart; float, so no
+clipping is introduced; the whole set or, on a failure or Ctrl-C half-way, none of it. A render with
+NaN/Inf samples or a blown-up peak is refused (:func:`masteraid.audit.refuse_corrupt`). Prints the
+gains (or the plan as JSON with ``--json``).
 """
 
 from __future__ import annotations
