@@ -51,7 +51,7 @@ import math
 from .analysis.model import Measurements
 from .findings import Finding, rank
 
-__all__ = ["check", "refuse_corrupt", "STANDARD_RATES_HZ", "BLOWN_UP_PEAK_DBFS"]
+__all__ = ["check", "refuse_corrupt", "is_blown_up", "STANDARD_RATES_HZ", "BLOWN_UP_PEAK_DBFS"]
 
 # ----------------------------------------------------------------------------------- thresholds
 # Headroom. Lossy encoders and sample-rate converters create peaks between samples; EBU R 128 /
@@ -176,8 +176,15 @@ def _nonfinite(m: Measurements) -> list[Finding]:
 
 #: A float render peaking this far over full scale (dBFS) is corrupt, not hot: no mix bus gets there, a
 #: plug-in blowing up (feedback, denormals, a division by zero) does. Every other level is then
-#: meaningless (the audit would ask to pull the fader down 589 dB). ``masteraid master`` refuses such a file.
+#: meaningless (the audit would ask to pull the fader down 589 dB). ``master`` and ``match`` refuse such a
+#: file (:func:`refuse_corrupt`).
 BLOWN_UP_PEAK_DBFS = 40.0
+
+
+def is_blown_up(m: Measurements) -> bool:
+    """Whether the render peaks over :data:`BLOWN_UP_PEAK_DBFS` (the one test the audit, the compare's
+    findings and :func:`refuse_corrupt` make)."""
+    return _finite(m.peaks.sample_peak_dbfs) and m.peaks.sample_peak_dbfs > BLOWN_UP_PEAK_DBFS
 
 
 def _blown_up(m: Measurements) -> Finding:
@@ -213,10 +220,9 @@ def refuse_corrupt(m: Measurements, who: str = "render") -> None:
             f"{m.info.name}: the {who} has {n} NaN or infinite sample{'s' * (n != 1)} (a plug-in blew up) — "
             "fix or replace that plug-in and render again; `masteraid audit` measures the rest"
         )
-    peak = m.peaks.sample_peak_dbfs
-    if _finite(peak) and peak > BLOWN_UP_PEAK_DBFS:
+    if is_blown_up(m):
         raise InvalidAudioError(
-            f"{m.info.name}: the {who} peaks at {peak:+.0f} dBFS, over {BLOWN_UP_PEAK_DBFS:.0f} dB above full scale "
+            f"{m.info.name}: the {who} peaks at {m.peaks.sample_peak_dbfs:+.0f} dBFS, over {BLOWN_UP_PEAK_DBFS:.0f} dB above full scale "
             "(a plug-in blew up) — fix or replace that plug-in and render again"
         )
 
@@ -569,7 +575,7 @@ def check(m: Measurements) -> tuple[Finding, ...]:
     il = m.loudness.integrated_lufs
     if il == -math.inf or m.peaks.sample_peak_dbfs == -math.inf:
         return rank([*_nonfinite(m), _silent(m)])
-    if _finite(m.peaks.sample_peak_dbfs) and m.peaks.sample_peak_dbfs > BLOWN_UP_PEAK_DBFS:
+    if is_blown_up(m):
         return rank([*_nonfinite(m), _blown_up(m)])
     findings: list[Finding] = []
     findings += _nonfinite(m)

@@ -129,6 +129,8 @@ def frame_groups(x: np.ndarray, y: np.ndarray, rate: int, *, chunk_frames: int =
 
 #: Frames of per-group sums projected per step (the data may be read back from a file).
 _PROJECT_FRAMES = 1 << 12
+
+
 class FrameGroupsPass(FramedPass):
     """:func:`frame_groups` fed in consecutive aligned blocks of any size (the samples between blocks
     are carried), for a pair of ``total_frames`` frames: the same frames, the same sums. With

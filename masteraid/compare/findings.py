@@ -9,7 +9,7 @@ import math
 
 import numpy as np
 
-from ..audit import BLOWN_UP_PEAK_DBFS
+from ..audit import BLOWN_UP_PEAK_DBFS, is_blown_up
 from ..findings import Finding
 from .model import Comparison
 from .spectral import CONFIDENCE_TRUSTED
@@ -91,8 +91,8 @@ def comparison_findings(c: Comparison) -> list[Finding]:
                 f"The {who} has {n} NaN or infinite sample{'s' * (n != 1)} (a plug-in blew up): they were compared "
                 "as silence. "
                 "Find the plug-in that misbehaves, fix or replace it, and render again.", float(n), "samples"))
-        peak = m.peaks.sample_peak_dbfs
-        if _fin(peak) and peak > BLOWN_UP_PEAK_DBFS:
+        if is_blown_up(m):
+            peak = m.peaks.sample_peak_dbfs
             corrupt = True
             out.append(Finding(
                 "error", "blown_up",
