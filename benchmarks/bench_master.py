@@ -13,6 +13,11 @@ pre-treat (RMS over 1/3-octave bands 31.5 Hz..16 kHz of the level differences af
 normalization; bands where the raw has no music, 60 dB under its loudness, are left out: there the
 pre-treat holds only its clipping products); the compare's distortion residual (raw against output); the output's rate.
 
+One more ``masteraid master`` run per pair (untimed) aims at the pre-treat's PLR rather than its loudness
+(the target lowered by what the pre-treat's true peak exceeds -1 dBTP): its residual is ours with the
+limiter working as hard as the pre-treat's chain did, which tells the lower ceiling's share of our
+residual from the limiter's own.
+
 ``--long`` also masters a 60-minute file (the first track looped) without a reference, to show
 the memory bound. Matchering refuses files over 15 minutes, so it is not run on that one.
 
@@ -43,6 +48,9 @@ TRACKS = [
     ("/usr/share/hyperrogue/music/hr3-rlyeh.ogg", 44100),
     ("/usr/share/games/asc/music/machine_wars.mp3", 48000),
 ]
+
+#: ``masteraid master``'s default true-peak ceiling.
+CEILING_DBTP = -1.0
 
 #: The pre-treat: a heavy bus chain, ending in a boost into a hard clipper (flat tops above -1 dBTP).
 PRETREAT_FILTERS = (
@@ -169,6 +177,24 @@ def measure_output(out: Path, raw: Path, pre_m, target: float, raw_m) -> dict:
     return row
 
 
+def same_plr_run(raw: Path, pre: Path, work: Path, pre_m, target: float, raw_m, pre_tp: float) -> dict:
+    """``masteraid master`` at the pre-treat's PLR instead of its loudness: the target lowered by what the
+    pre-treat's true peak exceeds our -1 dBTP ceiling. The limiter then works as hard as the pre-treat's
+    bus chain did (the chain before the limiter, and the residual, do not depend on the output level), so
+    its residual shows how much of ours is the lower ceiling's and how much the limiter's."""
+    low = round(target - (pre_tp - CEILING_DBTP), 2)
+    out = work / f"{raw.stem} - masteraid same PLR {int(time.time())}.wav"
+    p = subprocess.run([sys.executable, "-m", "masteraid.cli", "master", str(raw), "--reference", str(pre),
+                        "--target-lufs", str(low), "--out", str(out), "--chain", str(out.with_suffix(".json")), "--json"],
+                       capture_output=True, text=True)
+    if p.returncode != 0:
+        return {"target_lufs": low, "error": (p.stderr or p.stdout).strip()[:200]}
+    row = {"target_lufs": low, **measure_output(out, raw, pre_m, low, raw_m)}
+    out.unlink(missing_ok=True)
+    out.with_suffix(".json").unlink(missing_ok=True)
+    return row
+
+
 MATCHERING_SCRIPT = (
     "import sys, matchering as mg; mg.log(print); "
     "mg.process(target=sys.argv[1], reference=sys.argv[2], results=[mg.pcm24(sys.argv[3])])"
@@ -238,6 +264,7 @@ def main(argv=None) -> int:
                               "render_s": doc["render"]["timings_s"]["design_and_render"],
                               **measure_output(out_ma, raw, pre_m, target, base.raw)}
         entry["matchering"] = {**timing["matchering"], **measure_output(out_mg, raw, pre_m, target, base.raw)}
+        entry["same_plr"] = same_plr_run(raw, pre, work, pre_m, target, base.raw, pre_lv["true_peak_dbtp"])
         entry["speedup"] = entry["matchering"]["time_s"] / entry["masteraid"]["time_s"]
         entry["speedups"] = [b[0] / a[0] for a, b in zip(runs["masteraid"], runs["matchering"])]
         results.append(entry)
@@ -283,6 +310,13 @@ def print_entry(e: dict) -> None:
             + (f"  predictions {r['loudness_iterations']}, renders {r['final_passes']}; "
                f"measure+compare {r['measure_s']:.1f} s, design+render {r['render_s']:.1f} s" if "loudness_iterations" in r else "")
         )
+    r = e.get("same_plr")
+    if r and "error" not in r:
+        print(f"  same PLR  : masteraid at {r['target_lufs']:.2f} LUFS (the pre-treat's PLR under {CEILING_DBTP:.0f} dBTP): "
+              f"TP {r['true_peak_dbtp_ffmpeg']:+.2f} dBTP  PLR {r['plr_db']:.2f} dB  clip runs {r['clip_runs']}  "
+              f"residual {r['distortion_residual_db']:.1f} dB")
+    elif r:
+        print(f"  same PLR  : failed: {r['error']}")
     n = len(e["speedups"])
     print(f"  speed-up  : {e['speedup']:.1f}x faster than Matchering"
           + (f" (medians of {n} interleaved runs; per run {', '.join(f'{v:.1f}x' for v in e['speedups'])})" if n > 1 else ""))
