@@ -3,8 +3,9 @@
 Exit codes: 0 ok; 1 error (one line on stderr, no traceback unless ``--debug``); 2 usage error;
 3 ``audit --strict`` found an error-level finding; 130 interrupted (Ctrl-C), 128 + N stopped by
 signal N (SIGTERM 143, SIGHUP 129), temporary files and a half-made set of outputs removed either way.
-``--json`` documents go to stdout; messages and progress go to stderr. Every input path and output
-location is checked before work starts.
+``--json`` documents go to stdout; messages and progress go to stderr (the MP3 decoder's own lines about a
+damaged file are held back: see :func:`run`). Every input path and output location is checked before
+work starts.
 
 Each subcommand is one ``_cmd_<name>(args) -> int`` function below, registered in
 :func:`build_parser`.
@@ -22,9 +23,10 @@ import warnings
 from typing import Sequence
 
 from . import __version__
+from ._decoder_noise import filtered_stderr
 from .errors import MasterAidError
 
-__all__ = ["main", "build_parser"]
+__all__ = ["main", "run", "build_parser"]
 
 from .commands._common import EXIT_ERROR, EXIT_OK, EXIT_USAGE
 
@@ -211,5 +213,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_ERROR
 
 
+def run() -> int:
+    """The installed ``masteraid`` script: :func:`main` on the process's command line, with the lines the MP3
+    decoder (libmpg123, inside libsndfile) prints about a damaged file held back from standard error
+    (:mod:`masteraid._decoder_noise`). A command that fails says so in its one line; one that goes on
+    ends with a note of how many there were."""
+    with filtered_stderr() as noise:
+        code = main()
+    if noise is not None and noise.count and code != EXIT_ERROR:
+        n = noise.count
+        _err(f"note: the MP3 decoder found damaged data in the input ({n} message{'s' if n != 1 else ''} held back); "
+             "the results cover what it could decode — check the file, or ask for a new copy")
+    return code
+
+
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    sys.exit(run())

@@ -26,7 +26,7 @@ resource = pytest.importorskip("resource")  # POSIX
 
 RATE = 48000
 #: The command line, as the installed ``masteraid`` script runs it.
-_CLI = (sys.executable, "-c", "import sys; from masteraid.cli import main; sys.exit(main())")
+_CLI = (sys.executable, "-c", "import sys; from masteraid.cli import run; sys.exit(run())")
 
 
 def _run_limited(argv, limit_bytes: int, timeout: float = 120.0) -> subprocess.CompletedProcess:
