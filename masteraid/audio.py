@@ -166,7 +166,8 @@ def probe(path: PathLike) -> AudioInfo:
     Raises
     ------
     AudioFileError
-        Missing file, a directory, or not something libsndfile reads as audio.
+        Missing file, a directory, not something libsndfile reads as audio, or cut short where the header
+        or the container tells (WAV, AIFF, RF64 sizes; an Ogg stream without its end).
     InvalidAudioError
         Zero frames, more than :data:`MAX_CHANNELS` channels, a rate below 8 kHz.
     """
@@ -190,6 +191,8 @@ def probe(path: PathLike) -> AudioInfo:
         format=str(raw.format),
         subtype=str(raw.subtype),
     )
+    if info.format == "OGG":  # first: a cut Ogg file can read as 0 frames
+        _check_ogg_end(p, info)
     _check_layout(info)
     _check_complete(info, getattr(raw, "extra_info", "") or "")
     return info
@@ -226,6 +229,58 @@ def _check_complete(info: AudioInfo, log: str) -> None:
                 f"{info.name}: the file is truncated: the header says {declared} frames, "
                 f"only {calculated} are there — render or copy it again"
             )
+
+
+#: The largest Ogg page: a 27-byte header, 255 lacing values, 255 segments of 255 bytes.
+_OGG_MAX_PAGE = 27 + 255 + 255 * 255
+
+
+def _ogg_end(tail: bytes):
+    """How an Ogg stream ends, from the last bytes of the file (``tail``, at least two pages' worth): ``"eos"``
+    (its last page says end of stream), ``"open"`` (whole pages up to the end, the last without that flag),
+    ``"cut"`` (the last page runs past the end of the file) or ``None`` (no chain of pages found).
+
+    The first ``OggS`` capture pattern (version 0) from which the pages, each ``27 + lacing + body`` bytes
+    long, chain to the end of the file decides; a pattern inside compressed data does not chain.
+    """
+    i = tail.find(b"OggS")
+    while i >= 0:
+        j, last_flags = i, None
+        while j + 27 <= len(tail) and tail[j : j + 4] == b"OggS" and tail[j + 4] == 0:
+            n = tail[j + 26]
+            if j + 27 + n > len(tail):
+                return "cut"  # in the lacing values
+            last_flags = tail[j + 5]
+            j += 27 + n + sum(tail[j + 27 : j + 27 + n])
+        if last_flags is not None:
+            if j > len(tail) or (j < len(tail) and b"OggS"[: len(tail) - j] == tail[j:j + 4] and j + 27 > len(tail)):
+                return "cut"  # in the last page's body, or in its header
+            if j == len(tail):
+                return "eos" if last_flags & 0x04 else "open"
+        i = tail.find(b"OggS", i + 1)  # a pattern inside compressed data, or something after the pages
+    return None
+
+
+def _check_ogg_end(path: Path, info: AudioInfo) -> None:
+    """Raise :class:`AudioFileError` when an Ogg file (Vorbis, Opus) stops before its stream's end.
+
+    libsndfile takes an Ogg file's length from its last page, so a file cut short (an interrupted copy or
+    download) opens as a shorter, complete-looking file. Its last page, though, lacks the end-of-stream
+    flag every finished Ogg stream sets, or runs past the end of the file."""
+    try:
+        size = path.stat().st_size
+        with open(path, "rb") as f:
+            offset = max(0, size - 2 * _OGG_MAX_PAGE)
+            f.seek(offset)
+            tail = f.read()
+    except OSError:
+        return  # the decoder reads it or says why
+    end = _ogg_end(tail)
+    if end in ("open", "cut"):
+        raise AudioFileError(
+            f"{info.name}: the file is truncated: its Ogg stream stops before its end "
+            f"({info.frames} frames are there) — render or copy it again"
+        )
 
 
 def _short(exc: BaseException) -> str:

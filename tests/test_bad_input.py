@@ -16,7 +16,7 @@ from masteraid import audio
 from masteraid.cli import main
 from masteraid.errors import AudioFileError, InvalidAudioError, MasterAidError
 
-from .signals import sine
+from .signals import sine, white_noise
 
 RATE = 44100
 
@@ -88,6 +88,38 @@ def truncated_flac(tmp_path):
     return p
 
 
+def _ogg_bytes(tmp_path, subtype="VORBIS", suffix=".ogg", seconds=3.0):
+    """An Ogg file libsndfile wrote (noise, so that it holds many pages; 48 kHz, which Opus needs)."""
+    p = tmp_path / f"full{suffix}"
+    sf.write(p, white_noise(-20.0, seconds, 48000), 48000, format="OGG", subtype=subtype)
+    data = p.read_bytes()
+    p.unlink()
+    return data
+
+
+def truncated_vorbis(tmp_path):
+    """An interrupted copy of an Ogg Vorbis file: libsndfile opens it as a shorter, whole-looking file."""
+    data = _ogg_bytes(tmp_path)
+    p = tmp_path / "half copied.ogg"
+    p.write_bytes(data[: len(data) * 6 // 10])
+    return p
+
+
+def truncated_opus(tmp_path):
+    data = _ogg_bytes(tmp_path, "OPUS", ".opus")
+    p = tmp_path / "half copied.opus"
+    p.write_bytes(data[: len(data) * 6 // 10])
+    return p
+
+
+def vorbis_cut_between_pages(tmp_path):
+    """Cut exactly before its last page: every page there is whole, none says end of stream."""
+    data = _ogg_bytes(tmp_path)
+    p = tmp_path / "cut between pages.ogg"
+    p.write_bytes(data[: data.rindex(b"OggS")])
+    return p
+
+
 def zero_frames(tmp_path):
     p = tmp_path / "empty.wav"
     sf.write(p, np.zeros((0, 2)), RATE)
@@ -128,6 +160,9 @@ AT_OPEN = [
     (truncated_wav, AudioFileError, r"half copied\.wav: the file is truncated"),
     (truncated_aiff, AudioFileError, r"half copied\.aiff: the file is truncated"),
     (truncated_rf64, AudioFileError, r"half copied rf64\.wav: the file is truncated"),
+    (truncated_vorbis, AudioFileError, r"half copied\.ogg: the file is truncated: its Ogg stream stops before its end"),
+    (truncated_opus, AudioFileError, r"half copied\.opus: the file is truncated: its Ogg stream stops before its end"),
+    (vorbis_cut_between_pages, AudioFileError, r"cut between pages\.ogg: the file is truncated"),
     (zero_frames, InvalidAudioError, r"empty\.wav: the file has no audio \(0 frames\)"),
     (nine_channels, InvalidAudioError, r"stems\.wav: 9 channels; MasterAid measures up to 8"),
     (low_rate, InvalidAudioError, r"sample rate 4000 Hz is too low"),
@@ -344,3 +379,30 @@ def test_master_names_a_blown_up_pretreat(tmp_path, capsys):
     assert main(["master", str(raw), "--reference", str(pre), "--out", str(tmp_path / "m.wav")]) == 1
     _one_line_error(capsys, r"pre\.wav: the pre-treat peaks at \+5[89]\d dBFS, over 40 dB above full scale")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["pre.wav", "raw.wav"]
+
+
+# ------------------------------------------------------------------------------------ Ogg's end
+
+
+@pytest.mark.parametrize("subtype, suffix", [("VORBIS", ".ogg"), ("OPUS", ".opus")])
+def test_a_whole_ogg_file_ends_its_stream_and_opens(tmp_path, subtype, suffix):
+    data = _ogg_bytes(tmp_path, subtype, suffix)
+    assert audio._ogg_end(data) == "eos"
+    p = tmp_path / f"whole{suffix}"
+    p.write_bytes(data)
+    assert audio.FileSource(p).info.frames == 3 * 48000
+
+
+def test_every_cut_near_an_ogg_files_end_is_seen(tmp_path):
+    """Cut anywhere in the last pages (inside a header, its lacing values or a body): never read as a
+    stream that ended; cut between pages, whole pages without the end-of-stream flag."""
+    data = _ogg_bytes(tmp_path)
+    last = data.rindex(b"OggS")
+    cuts = [len(data) - k for k in range(1, 600)] + [last + k for k in range(1, 40)] + [last - k for k in range(1, 40)]
+    assert {audio._ogg_end(data[:c]) for c in cuts} == {"cut"}
+    assert audio._ogg_end(data[:last]) == "open"
+
+
+def test_ogg_end_without_pages_claims_nothing():
+    assert audio._ogg_end(b"") is None
+    assert audio._ogg_end(b"no pages here, OggS\x01 not version 0" * 10) is None
