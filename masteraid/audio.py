@@ -313,6 +313,7 @@ class FileSource:
             with sf.SoundFile(self.info.path) as f:
                 if start:
                     f.seek(int(start))
+                k = 0
                 while total < want:
                     k = min(block_frames, want - total)
                     block = f.read(k, dtype=dtype, always_2d=True)
@@ -321,7 +322,7 @@ class FileSource:
                         break
                     yield block
         except sf.LibsndfileError as exc:
-            raise self._corrupt(total, exc) from None
+            raise self._corrupt(exc, *self._locate_failure(int(start) + total, int(start) + total + k)) from None
         if total < want:
             self._truncated(int(start) + total)
 
@@ -338,14 +339,36 @@ class FileSource:
             with sf.SoundFile(info.path) as f:
                 n = f.read(info.frames, dtype="float32", always_2d=True, out=out).shape[0]
         except sf.LibsndfileError as exc:
-            raise self._corrupt(None, exc) from None
+            raise self._corrupt(exc, *self._locate_failure(0, info.frames)) from None
         self._check_complete(n)
         return out
 
-    def _corrupt(self, total: int | None, exc: Exception) -> AudioFileError:
-        after = f" after {total} frames" if total is not None else ""
+    def _locate_failure(self, good: int, failed: int) -> tuple[int, int]:
+        """Narrow a failed read of frames ``good .. failed`` down to a second, reading again a second at a time
+        (only on this failure path; a block can span the whole file)."""
+        step = max(1, self.info.sample_rate_hz)
+        try:
+            with sf.SoundFile(self.info.path) as f:
+                f.seek(good)
+                while good < failed:
+                    n = f.read(min(step, failed - good), dtype="float32", always_2d=True).shape[0]
+                    if n == 0:
+                        break
+                    good += n
+        except (sf.LibsndfileError, RuntimeError):
+            return good, min(good + step, failed)
+        return good, failed
+
+    def _corrupt(self, exc: Exception, good: int | None = None, failed: int | None = None) -> AudioFileError:
+        """The decoder failed reading frames ``good .. failed`` (those before ``good`` decoded): where, in
+        seconds of the file, when known."""
+        where = ""
+        if good is not None and failed is not None:
+            rate = self.info.sample_rate_hz
+            where = (f" between {good / rate:.1f} and {min(failed, self.info.frames) / rate:.1f} s "
+                     f"(of {self.info.frames / rate:.1f} s)")
         return AudioFileError(
-            f"{self.info.name}: the file is corrupt or truncated{after} ({_short(exc)}) — render it again"
+            f"{self.info.name}: the file is corrupt or truncated{where} ({_short(exc)}) — render it again"
         )
 
     def _check_complete(self, total: int) -> None:

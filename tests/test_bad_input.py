@@ -181,8 +181,8 @@ def test_library_refuses_at_open(tmp_path, make, exc, pattern):
 
 # FLAC's header (STREAMINFO) is intact in these, so the damage is found only when decoding reaches it
 AT_READ = [
-    (truncated_flac, r"half copied\.flac: the file is corrupt or truncated after \d+ frames"),
-    (flac_header_then_garbage, r"corrupt\.flac: the file is corrupt or truncated after \d+ frames"),
+    (truncated_flac, r"half copied\.flac: the file is corrupt or truncated between \d+\.\d and \d+\.\d s \(of 2\.0 s\)"),
+    (flac_header_then_garbage, r"corrupt\.flac: the file is corrupt or truncated between 0\.0 and \d+\.\d s"),
 ]
 
 
@@ -192,6 +192,25 @@ def test_library_refuses_while_reading(tmp_path, make, pattern):
     with pytest.raises(AudioFileError, match=pattern):
         for _ in src.blocks(4096):
             pass
+
+
+@pytest.mark.parametrize("how", ["blocks", "read_all"])
+def test_a_cut_flac_says_where_to_the_second(tmp_path, how):
+    """Cut at half its bytes (the block read spans the whole file): the error narrows it to one second,
+    around the middle of the 10 s."""
+    data = _wav_bytes(tmp_path, "FLAC", "PCM_16", ".flac", seconds=10.0)
+    p = tmp_path / "cut.flac"
+    p.write_bytes(data[: len(data) // 2])
+    src = audio.FileSource(p)
+    with pytest.raises(AudioFileError) as info:
+        if how == "blocks":
+            list(src.blocks(src.info.frames))
+        else:
+            src.read_all()
+    m = re.search(r"between (\d+\.\d) and (\d+\.\d) s \(of 10\.0 s\)", str(info.value))
+    assert m, str(info.value)
+    a, b = float(m.group(1)), float(m.group(2))
+    assert 0 < b - a <= 1.0 and 3.0 <= a <= 6.0, (a, b)
 
 
 def test_errors_are_one_line_masteraid_errors(tmp_path):
