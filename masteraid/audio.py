@@ -377,8 +377,9 @@ class FileSource:
 
     def _truncated(self, total: int) -> None:
         raise AudioFileError(
-            f"{self.info.name}: the file is truncated: the header says {self.info.frames} frames, "
-            f"only {total} could be read — render it again"
+            f"{self.info.name}: the file is truncated: the header says {self.info.frames} frames "
+            f"({self.info.frames / self.info.sample_rate_hz:.1f} s), only {total} could be read "
+            f"({total / self.info.sample_rate_hz:.1f} s) — render it again"
         )
 
     def __repr__(self) -> str:

@@ -195,6 +195,28 @@ def test_library_refuses_while_reading(tmp_path, make, pattern):
 
 
 @pytest.mark.parametrize("how", ["blocks", "read_all"])
+def test_an_mp3_cut_in_half_says_how_much_is_there(tmp_path, how):
+    """libsndfile's MP3 header (Xing) keeps the frame count: the read comes up short, said in frames and
+    seconds."""
+    p = tmp_path / "whole.mp3"
+    sf.write(p, white_noise(-20.0, 10.0, RATE), RATE, format="MP3")
+    data = p.read_bytes()
+    p = tmp_path / "cut.mp3"
+    p.write_bytes(data[: len(data) // 2])
+    src = audio.FileSource(p)
+    assert src.info.frames == 10 * RATE
+    with pytest.raises(AudioFileError) as info:
+        if how == "blocks":
+            list(src.blocks(RATE))
+        else:
+            src.read_all()
+    m = re.fullmatch(r"cut\.mp3: the file is truncated: the header says 441000 frames \(10\.0 s\), only (\d+) could be read "
+                     r"\((\d+\.\d) s\) — render it again", str(info.value))
+    assert m, str(info.value)
+    assert 4.0 <= int(m.group(1)) / RATE <= 6.0 and abs(float(m.group(2)) - int(m.group(1)) / RATE) < 0.051
+
+
+@pytest.mark.parametrize("how", ["blocks", "read_all"])
 def test_a_cut_flac_says_where_to_the_second(tmp_path, how):
     """Cut at half its bytes (the block read spans the whole file): the error narrows it to one second,
     around the middle of the 10 s."""
