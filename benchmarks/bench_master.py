@@ -49,9 +49,6 @@ TRACKS = [
     ("/usr/share/games/asc/music/machine_wars.mp3", 48000),
 ]
 
-#: ``masteraid master``'s default true-peak ceiling.
-CEILING_DBTP = -1.0
-
 #: The pre-treat: a heavy bus chain, ending in a boost into a hard clipper (flat tops above -1 dBTP).
 PRETREAT_FILTERS = (
     "bass=g=3:f=90:w=0.7,treble=g=2.5:f=7000:w=0.7,equalizer=f=450:t=q:w=1.2:g=-2.5,"
@@ -182,7 +179,9 @@ def same_plr_run(raw: Path, pre: Path, work: Path, pre_m, target: float, raw_m, 
     pre-treat's true peak exceeds our -1 dBTP ceiling. The limiter then works as hard as the pre-treat's
     bus chain did (the chain before the limiter, and the residual, do not depend on the output level), so
     its residual shows how much of ours is the lower ceiling's and how much the limiter's."""
-    low = round(target - (pre_tp - CEILING_DBTP), 2)
+    from masteraid.chain.design import DEFAULT_CEILING_DBTP
+
+    low = round(target - (pre_tp - DEFAULT_CEILING_DBTP), 2)
     out = work / f"{raw.stem} - masteraid same PLR {int(time.time())}.wav"
     p = subprocess.run([sys.executable, "-m", "masteraid.cli", "master", str(raw), "--reference", str(pre),
                         "--target-lufs", str(low), "--out", str(out), "--chain", str(out.with_suffix(".json")), "--json"],
@@ -310,9 +309,11 @@ def print_entry(e: dict) -> None:
             + (f"  predictions {r['loudness_iterations']}, renders {r['final_passes']}; "
                f"measure+compare {r['measure_s']:.1f} s, design+render {r['render_s']:.1f} s" if "loudness_iterations" in r else "")
         )
+    from masteraid.chain.design import DEFAULT_CEILING_DBTP
+
     r = e.get("same_plr")
     if r and "error" not in r:
-        print(f"  same PLR  : masteraid at {r['target_lufs']:.2f} LUFS (the pre-treat's PLR under {CEILING_DBTP:.0f} dBTP): "
+        print(f"  same PLR  : masteraid at {r['target_lufs']:.2f} LUFS (the pre-treat's PLR under {DEFAULT_CEILING_DBTP:.0f} dBTP): "
               f"TP {r['true_peak_dbtp_ffmpeg']:+.2f} dBTP  PLR {r['plr_db']:.2f} dB  clip runs {r['clip_runs']}  "
               f"residual {r['distortion_residual_db']:.1f} dB")
     elif r:

@@ -169,7 +169,8 @@ def probe(path: PathLike) -> AudioInfo:
         Missing file, a directory, not something libsndfile reads as audio, or cut short where the header
         or the container tells (WAV, AIFF, RF64 sizes; an Ogg stream without its end).
     InvalidAudioError
-        Zero frames, more than :data:`MAX_CHANNELS` channels, a rate below 8 kHz.
+        Zero frames, more than :data:`MAX_CHANNELS` channels, a rate outside :data:`MIN_RATE_HZ` ..
+        :data:`MAX_RATE_HZ`.
     """
     p = Path(path)
     if not p.exists():
@@ -253,10 +254,10 @@ def _ogg_end(tail: bytes):
             last_flags = tail[j + 5]
             j += 27 + n + sum(tail[j + 27 : j + 27 + n])
         if last_flags is not None:
-            if j > len(tail) or (j < len(tail) and b"OggS"[: len(tail) - j] == tail[j:j + 4] and j + 27 > len(tail)):
-                return "cut"  # in the last page's body, or in its header
             if j == len(tail):
                 return "eos" if last_flags & 0x04 else "open"
+            if j > len(tail) or (j + 27 > len(tail) and b"OggS".startswith(tail[j : j + 4])):
+                return "cut"  # in the last page's body, or in its header
         i = tail.find(b"OggS", i + 1)  # a pattern inside compressed data, or something after the pages
     return None
 
