@@ -377,10 +377,14 @@ class FileSource:
             self._truncated(total)
 
     def _truncated(self, total: int) -> None:
+        # a PCM file that stops early was cut short; a lossy decoder also comes up short when it skips
+        # damaged frames in the middle (libmpg123 resyncs past them), and the two look alike from here
+        what, verb, fix = (("damaged or cut short", "decoded", "ask for a new copy, or render it again")
+                           if self.info.lossy else ("truncated", "read", "render it again"))
         raise AudioFileError(
-            f"{self.info.name}: the file is truncated: the header says {self.info.frames} frames "
-            f"({self.info.frames / self.info.sample_rate_hz:.1f} s), only {total} could be read "
-            f"({total / self.info.sample_rate_hz:.1f} s) — render it again"
+            f"{self.info.name}: the file is {what}: the header says {self.info.frames} frames "
+            f"({self.info.frames / self.info.sample_rate_hz:.1f} s), only {total} could be {verb} "
+            f"({total / self.info.sample_rate_hz:.1f} s) — {fix}"
         )
 
     def __repr__(self) -> str:

@@ -36,7 +36,8 @@ def test_libmpg123_lines_are_recognised(line):
 
 
 @pytest.mark.parametrize("line", [
-    b"masteraid: error: bad.mp3: the file is truncated: the header says 220500 frames, only 220079 could be read",
+    b"masteraid: error: bad.mp3: the file is damaged or cut short: the header says 220500 frames (5.0 s), only 220079 "
+    b"could be decoded (5.0 s)",
     b"Traceback (most recent call last):",
     b"\rmeasuring                 42.0%",
     b"masteraid.chain.render: true peak -0.98 dBTP over the ceiling",
@@ -100,7 +101,9 @@ def test_a_failing_command_on_a_damaged_mp3_prints_its_one_line_alone(tmp_path):
     r = subprocess.run([*_CLI, "audit", str(path)], capture_output=True, text=True, timeout=120)
     assert r.returncode == 1
     lines = r.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("masteraid: error: ") and "bad.mp3" in lines[0], r.stderr
+    assert len(lines) == 1 and lines[0].startswith("masteraid: error: bad.mp3: the file is damaged or cut short: "), r.stderr
+    # damage in the middle is not called a truncation (the file's bytes are all there)
+    assert "truncated" not in lines[0] and lines[0].endswith("— ask for a new copy, or render it again"), lines[0]
 
 
 def test_a_command_that_goes_on_ends_with_one_note(tmp_path):
