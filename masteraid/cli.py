@@ -124,7 +124,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("audit", help="measure a render and say whether it is ready for mastering")
     p.add_argument("file", help="the render (WAV, AIFF, FLAC, OGG, MP3)")
     p.add_argument("--json", action="store_true", help="print the measurements and findings as JSON")
-    p.add_argument("--report", metavar="DIR", help="also write a text report into DIR (never overwriting)")
+    p.add_argument("--report", metavar="DIR", help="also write the report as text and as an HTML page with plots into DIR (never overwriting)")
     p.add_argument("--strict", action="store_true", help="exit 3 when any error-level finding is found")
     p.add_argument("--series", action="store_true", help="with --json: include the momentary/short-term loudness series")
     p.set_defaults(func=_cmd_audit)
@@ -133,7 +133,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("raw", help="the render without the stereo-bus FX")
     p.add_argument("pretreat", help="the render with the stereo-bus FX")
     p.add_argument("--json", action="store_true", help="print the comparison as JSON")
-    p.add_argument("--report", metavar="DIR", help="also write a report into DIR (never overwriting)")
+    p.add_argument("--report", metavar="DIR", help="also write the report as text, JSON and an HTML page with plots into DIR (never overwriting)")
     p.set_defaults(func=_cmd_compare)
 
     p = sub.add_parser("match", help="write loudness-matched copies of two or more renders")

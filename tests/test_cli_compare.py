@@ -49,8 +49,8 @@ def test_compare_text_and_report_never_overwrites(pair, tmp_path, capsys):
     assert out.startswith("MasterAid compare") and "Findings" in out
     assert main(["compare", str(pair[0]), str(pair[1]), "--report", str(tmp_path)]) == 0
     names = sorted(p.name for p in tmp_path.iterdir())
-    assert names == ["song - raw - compare (2).json", "song - raw - compare (2).txt",
-                     "song - raw - compare.json", "song - raw - compare.txt"]
+    assert names == ["song - raw - compare (2).html", "song - raw - compare (2).json", "song - raw - compare (2).txt",
+                     "song - raw - compare.html", "song - raw - compare.json", "song - raw - compare.txt"]
 
 
 def test_compare_bad_input(pair, tmp_path, capsys):

@@ -3,7 +3,9 @@
 Measures one render, runs the delivery rules (:func:`masteraid.audit.check`) and prints either
 the text report or, with ``--json``, the audit document (:func:`masteraid.report.audit.audit_document`;
 the long momentary / short-term loudness series are left out unless ``args.series`` is set). ``--report DIR`` also writes the
-text report as ``<file stem> - audit.txt`` into DIR, under a new name if that one is taken.
+text report as ``<file stem> - audit.txt`` and the page with plots
+(:func:`masteraid.report.html.render_audit_html`) as ``<file stem> - audit.html`` into DIR, under new
+names if those are taken (both, or neither).
 
 Exit 0 when the file was measured, whatever the findings; with ``--strict``, 3 when any finding
 is an error. Bad input raises a :class:`~masteraid.errors.MasterAidError` (exit 1 in :mod:`masteraid.cli`).
@@ -15,15 +17,17 @@ import argparse
 import sys
 from pathlib import Path
 
-from ..audio import open_source
+from ..audio import new_files, open_source
 from ..audit import check
 from ..report.audit import audit_document, render_audit_text
+from ..report.html import render_audit_html
 from ._common import EXIT_OK, EXIT_STRICT, check_report_dir, print_json, progress_to_stderr, write_report
 
-__all__ = ["audit_command", "run_audit", "REPORT_SUFFIX"]
+__all__ = ["audit_command", "run_audit", "write_audit_reports", "REPORT_SUFFIX", "HTML_SUFFIX"]
 
-#: The report's file name is ``<stem> - audit.txt``.
+#: The reports' file names are ``<stem> - audit.txt`` and ``<stem> - audit.html``.
 REPORT_SUFFIX = " - audit.txt"
+HTML_SUFFIX = " - audit.html"
 
 
 def run_audit(path, *, progress=None):
@@ -33,6 +37,17 @@ def run_audit(path, *, progress=None):
     source = open_source(path)  # header checked here, before any long work
     m = analyze(source, progress=progress)
     return m, check(m)
+
+
+def write_audit_reports(folder: Path, stem: str, m, findings, text: str) -> list:
+    """Write ``<stem> - audit.txt`` (``text``) and ``<stem> - audit.html`` into ``folder`` under free
+    names, both or neither; says where on stderr and returns the paths."""
+    with new_files() as written:
+        for suffix, body in ((REPORT_SUFFIX, text), (HTML_SUFFIX, render_audit_html(m, findings))):
+            written.append(write_report(folder, stem + suffix, body))
+    for path in written:
+        print(f"masteraid: report written to {path}", file=sys.stderr)
+    return written
 
 
 def audit_command(args: argparse.Namespace) -> int:
@@ -47,8 +62,7 @@ def audit_command(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(text)
     if report_dir is not None:
-        written = write_report(report_dir, Path(args.file).stem + REPORT_SUFFIX, text)
-        print(f"masteraid: report written to {written}", file=sys.stderr)
+        write_audit_reports(report_dir, Path(args.file).stem, m, findings, text)
     if getattr(args, "strict", False) and any(f.severity == "error" for f in findings):
         return EXIT_STRICT
     return EXIT_OK

@@ -3,8 +3,9 @@
 Compares the two renders (:func:`masteraid.compare.compare`) and prints the text report, or with
 ``--json`` the comparison document (:func:`masteraid.compare.comparison_document`: alignment,
 loudness, tonal, dynamics, stereo, distortion, match, streaming, findings). ``--report DIR`` also
-writes the text report as ``<raw stem> - compare.txt`` and the document as
-``<raw stem> - compare.json`` into DIR, under new names if those are taken (both, or neither).
+writes the text report as ``<raw stem> - compare.txt``, the document as ``<raw stem> - compare.json``
+and the page with plots (:func:`masteraid.report.html.render_compare_html`) as ``<raw stem> -
+compare.html`` into DIR, under new names if those are taken (all three, or none).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from pathlib import Path
 from ..audio import new_files, open_source
 from ..compare import compare, comparison_document
 from ..report.compare import render_compare_text
+from ..report.html import render_compare_html
 from ..serialize import dumps
 from ._common import check_report_dir, print_json, progress_to_stderr, write_report
 
@@ -35,8 +37,9 @@ def compare_command(args: argparse.Namespace) -> int:
         sys.stdout.write(text)
     if report_dir is not None:
         stem = Path(args.raw).stem
-        with new_files() as written:  # the text and the JSON, or neither
-            for suffix, body in ((" - compare.txt", text), (" - compare.json", dumps(doc) + "\n")):
+        reports = ((" - compare.txt", text), (" - compare.json", dumps(doc) + "\n"), (" - compare.html", render_compare_html(c)))
+        with new_files() as written:  # all of them, or none
+            for suffix, body in reports:
                 written.append(write_report(report_dir, stem + suffix, body))
         for path in written:
             print(f"masteraid: report written to {path}", file=sys.stderr)

@@ -25,9 +25,9 @@ from pathlib import Path
 
 from ..errors import AudioFileError
 from ..report.audit import render_audit_text
-from .audit import REPORT_SUFFIX, run_audit
+from .audit import run_audit, write_audit_reports
 from ..audio import unique_path
-from ._common import check_report_dir, progress_to_stderr, write_report
+from ._common import check_report_dir, progress_to_stderr
 
 __all__ = ["demo_command", "example_paths", "EXAMPLE_FILES"]
 
@@ -85,7 +85,7 @@ def demo_command(args: argparse.Namespace) -> int:
 
 
 def _audit_both(paths, out_dir: Path) -> None:
-    """Print the audit of each example render and write its text report into ``out_dir``."""
+    """Print the audit of each example render and write its reports (text, HTML) into ``out_dir``."""
     roles = ("raw mix (no bus processing)", "pre-treated mix (bus chain on)")
     for i, (path, role) in enumerate(zip(paths, roles)):
         m, findings = run_audit(path, progress=progress_to_stderr)
@@ -94,5 +94,4 @@ def _audit_both(paths, out_dir: Path) -> None:
             sys.stdout.write("\n")
         sys.stdout.write(f"### {role}: {path.name}\n\n")
         sys.stdout.write(text)
-        written = write_report(out_dir, path.stem + REPORT_SUFFIX, text)
-        print(f"masteraid: report written to {written}", file=sys.stderr)
+        write_audit_reports(out_dir, path.stem, m, findings, text)
