@@ -125,7 +125,7 @@ def line_chart(series: Sequence[tuple[str, np.ndarray, np.ndarray]], x_axis: Axi
     """An SVG line chart of ``(name, x, y)`` series (each a ``<polyline class="series" data-name=...>``
     per unbroken run), with horizontal reference ``lines`` ``(name, y)``; a legend names them."""
     body = _frame(x_axis, y_axis)
-    for k, (name, y) in enumerate(lines):
+    for name, y in lines:
         if math.isfinite(y) and y_axis.lo <= y <= y_axis.hi:
             yy = _y(y, y_axis)
             body.append(f'<line x1="{_LEFT}" x2="{_LEFT + PLOT_W}" y1="{yy:.2f}" y2="{yy:.2f}" class="ref" '
