@@ -8,7 +8,6 @@ would, through libsndfile as well as Python's own writes.
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys

@@ -353,7 +353,6 @@ def test_true_peak_envelope_of_a_sine_between_samples():
     # A sine at fs/4 with a 45-degree phase has samples at 0.707 of its peak: the envelope finds the peak.
     from masteraid.chain.dsp import TruePeakEnvelope
 
-    rate = 48000
     n = np.arange(4800)
     x = np.sin(2 * np.pi * n / 4 + np.pi / 4)[:, None] * 0.5
     env = TruePeakEnvelope(1).process(x)
