@@ -6,7 +6,8 @@ the process's standard error (file descriptor 2), a line per bad frame::
     [src/libmpg123/layer3.c:INT123_do_layer3():1804] error: dequantization failed!
     Note: Illegal Audio-MPEG-Header 0xff049064 at offset 20942.
 
-A dozen such lines in front of MasterAid's own one-line error (``the file is truncated ...``) bury it.
+A dozen such lines in front of MasterAid's own one-line error (``the file is damaged or cut short ...``)
+bury it.
 :func:`filtered_stderr` points descriptor 2 at a pipe for the command's run; a thread passes every line
 on to the real standard error except the decoder's, which it counts. Python's own writes
 (``sys.stderr``: messages, progress, logging, warnings) go to a duplicate of the real descriptor

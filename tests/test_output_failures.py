@@ -81,7 +81,7 @@ def test_master_whose_scratch_data_is_refused_names_the_folder(tmp_path):
 
 def test_compare_report_is_both_files_or_neither(tmp_path, capsys, monkeypatch):
     """The JSON fails after the text was written: before, the text stayed alone in the report folder."""
-    import masteraid.commands.compare as compare_cmd
+    import masteraid.commands._common as common
 
     raw, pre = tmp_path / "raw.wav", tmp_path / "pre.wav"
     x = _stereo(3.0)
@@ -89,14 +89,14 @@ def test_compare_report_is_both_files_or_neither(tmp_path, capsys, monkeypatch):
     sf.write(pre, np.tanh(2.0 * x) / 1.2, RATE, subtype="PCM_24")
     reports = tmp_path / "reports"
     reports.mkdir()
-    real = compare_cmd.write_report
+    real = common.write_report
 
     def json_refused(folder, filename, text):
         if filename.endswith(".json"):
             raise OSError(28, "No space left on device", str(folder / filename))
         return real(folder, filename, text)
 
-    monkeypatch.setattr(compare_cmd, "write_report", json_refused)
+    monkeypatch.setattr(common, "write_report", json_refused)
     assert main(["compare", str(raw), str(pre), "--report", str(reports)]) == 1
     line = _one_line(capsys.readouterr().err)
     assert "No space left on device" in line and "compare.json" in line

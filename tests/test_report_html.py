@@ -196,7 +196,7 @@ def test_report_flags_write_the_pages_and_never_overwrite(tmp_path, raw, capsys)
 
 def test_a_failing_page_leaves_no_report_behind(tmp_path, raw, monkeypatch):
     """The reports of one run appear together or not at all."""
-    import masteraid.commands.audit as cmd
+    import masteraid.commands._common as cmd
 
     rp = write(tmp_path / "mix.wav", raw, RATE)
     out = tmp_path / "reports"

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from ..audio import write_text
 
-__all__ = ["EXIT_OK", "EXIT_ERROR", "EXIT_USAGE", "EXIT_STRICT", "check_report_dir", "progress_to_stderr", "print_json", "write_report"]
+__all__ = ["EXIT_OK", "EXIT_ERROR", "EXIT_USAGE", "EXIT_STRICT", "check_report_dir", "progress_to_stderr", "print_json", "write_report", "write_reports"]
 
 
 #: Exit codes of the command line (see masteraid.cli).
@@ -34,6 +34,19 @@ def print_json(obj) -> None:
     from ..serialize import dumps
 
     sys.stdout.write(dumps(obj) + "\n")
+
+
+def write_reports(folder: Path, stem: str, reports) -> list:
+    """Write ``(suffix, text)`` pairs as ``<stem><suffix>`` into ``folder`` under free names, all of them or
+    none (:func:`~masteraid.audio.new_files`); says where on stderr and returns the paths."""
+    from ..audio import new_files
+
+    with new_files() as written:
+        for suffix, text in reports:
+            written.append(write_report(folder, stem + suffix, text))
+    for path in written:
+        print(f"masteraid: report written to {path}", file=sys.stderr)
+    return written
 
 
 def write_report(folder: Path, filename: str, text: str) -> Path:

@@ -17,11 +17,11 @@ import argparse
 import sys
 from pathlib import Path
 
-from ..audio import new_files, open_source
+from ..audio import open_source
 from ..audit import check
 from ..report.audit import audit_document, render_audit_text
 from ..report.html import render_audit_html
-from ._common import EXIT_OK, EXIT_STRICT, check_report_dir, print_json, progress_to_stderr, write_report
+from ._common import EXIT_OK, EXIT_STRICT, check_report_dir, print_json, progress_to_stderr, write_reports
 
 __all__ = ["audit_command", "run_audit", "write_audit_reports", "REPORT_SUFFIX", "HTML_SUFFIX"]
 
@@ -42,12 +42,7 @@ def run_audit(path, *, progress=None):
 def write_audit_reports(folder: Path, stem: str, m, findings, text: str) -> list:
     """Write ``<stem> - audit.txt`` (``text``) and ``<stem> - audit.html`` into ``folder`` under free
     names, both or neither; says where on stderr and returns the paths."""
-    with new_files() as written:
-        for suffix, body in ((REPORT_SUFFIX, text), (HTML_SUFFIX, render_audit_html(m, findings))):
-            written.append(write_report(folder, stem + suffix, body))
-    for path in written:
-        print(f"masteraid: report written to {path}", file=sys.stderr)
-    return written
+    return write_reports(folder, stem, ((REPORT_SUFFIX, text), (HTML_SUFFIX, render_audit_html(m, findings))))
 
 
 def audit_command(args: argparse.Namespace) -> int:

@@ -14,12 +14,12 @@ import argparse
 import sys
 from pathlib import Path
 
-from ..audio import new_files, open_source
+from ..audio import open_source
 from ..compare import compare, comparison_document
 from ..report.compare import render_compare_text
 from ..report.html import render_compare_html
 from ..serialize import dumps
-from ._common import check_report_dir, print_json, progress_to_stderr, write_report
+from ._common import check_report_dir, print_json, progress_to_stderr, write_reports
 
 __all__ = ["compare_command"]
 
@@ -37,10 +37,6 @@ def compare_command(args: argparse.Namespace) -> int:
         sys.stdout.write(text)
     if report_dir is not None:
         stem = Path(args.raw).stem
-        reports = ((" - compare.txt", text), (" - compare.json", dumps(doc) + "\n"), (" - compare.html", render_compare_html(c)))
-        with new_files() as written:  # all of them, or none
-            for suffix, body in reports:
-                written.append(write_report(report_dir, stem + suffix, body))
-        for path in written:
-            print(f"masteraid: report written to {path}", file=sys.stderr)
+        write_reports(report_dir, stem, ((" - compare.txt", text), (" - compare.json", dumps(doc) + "\n"),
+                                         (" - compare.html", render_compare_html(c))))
     return 0

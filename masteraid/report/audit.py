@@ -194,6 +194,20 @@ def _finding_lines(f: Finding) -> list[str]:
     return [head + body[0]] + [pad + b for b in body[1:]] if body else [head]
 
 
+def verdict(findings: Sequence[Finding]) -> str:
+    """``"ready for mastering"``, or ``"not ready: 1 error, 2 warnings to look at"``."""
+    n_err = sum(1 for f in findings if f.severity == "error")
+    n_warn = sum(1 for f in findings if f.severity == "warning")
+    if n_err == 0 and n_warn == 0:
+        return "ready for mastering"
+    parts = []
+    if n_err:
+        parts.append(f"{n_err} error{'s' if n_err != 1 else ''}")
+    if n_warn:
+        parts.append(f"{n_warn} warning{'s' if n_warn != 1 else ''}")
+    return "not ready: " + ", ".join(parts) + " to look at"
+
+
 def render_audit_text(m: Measurements, findings: Sequence[Finding]) -> str:
     """A readable audit report: the verdict, the findings, then every measurement by section.
 
@@ -209,17 +223,6 @@ def render_audit_text(m: Measurements, findings: Sequence[Finding]) -> str:
         Plain text (UTF-8, ``\\n`` line ends, ends with a newline), at most ~100 columns wide.
     """
     info, ld, pk, dy, st, ed = m.info, m.loudness, m.peaks, m.dynamics, m.stereo, m.edges
-    n_err = sum(1 for f in findings if f.severity == "error")
-    n_warn = sum(1 for f in findings if f.severity == "warning")
-    if n_err == 0 and n_warn == 0:
-        verdict = "ready for mastering"
-    else:
-        parts = []
-        if n_err:
-            parts.append(f"{n_err} error{'s' if n_err != 1 else ''}")
-        if n_warn:
-            parts.append(f"{n_warn} warning{'s' if n_warn != 1 else ''}")
-        verdict = "not ready: " + ", ".join(parts) + " to look at"
     bits = f"{info.bit_depth}-bit" if info.bit_depth else info.subtype
     lines = [
         f"MasterAid audit: {info.name}",
@@ -227,7 +230,7 @@ def render_audit_text(m: Measurements, findings: Sequence[Finding]) -> str:
         f"File     {info.path or info.name}",
         f"Format   {info.format} {bits}, {info.sample_rate_hz} Hz, {info.channels} ch, "
         f"{_duration(info.duration_s)} ({info.frames} frames)",
-        f"Verdict  {verdict}",
+        f"Verdict  {verdict(findings)}",
         "",
         "Findings",
     ]

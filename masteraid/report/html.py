@@ -26,8 +26,8 @@ from ..compare.model import Comparison
 from ..compare.spectral import CONFIDENCE_TRUSTED
 from ..findings import Finding
 from .. import __version__
-from .audit import render_audit_text
-from .compare import render_compare_text
+from .audit import render_audit_text, verdict
+from .compare import _hz as _hz_label, render_compare_text
 
 __all__ = ["Axis", "line_chart", "band_chart", "reduce_series", "render_audit_html", "render_compare_html"]
 
@@ -227,10 +227,6 @@ def _time_axis(duration_s: float) -> Axis:
     return Axis(0.0, d, step, "time (s)")
 
 
-def _hz_label(f: float) -> str:
-    return f"{f / 1000:g}k" if f >= 1000 else f"{f:g}"
-
-
 #: The spectra's frequency axis: log10 of Hz, 20 Hz .. 20 kHz, ticks at 1-2-5 steps.
 _FREQ_AXIS = Axis(math.log10(20.0), math.log10(20000.0), 1.0, "frequency (Hz)",
                   marks=tuple(math.log10(m * d) for d in (10, 100, 1000, 10000) for m in (2, 5, 10)),
@@ -256,10 +252,9 @@ def render_audit_html(m: Measurements, findings: Sequence[Finding]) -> str:
     """The audit as a self-contained HTML page: verdict and findings, loudness over time, the long-term
     spectrum, and the text report (:func:`~masteraid.report.audit.render_audit_text`) folded below."""
     text = render_audit_text(m, findings)
-    verdict = next((ln.split("Verdict", 1)[1].strip() for ln in text.splitlines() if ln.startswith("Verdict")), "")
     ld = m.loudness
     (st_t, st), (mo_t, mo) = _loudness_series(m)
-    sections = [f"<h2>Verdict: {escape(verdict)}</h2>", _findings(findings)]
+    sections = [f"<h2>Verdict: {escape(verdict(findings))}</h2>", _findings(findings)]
     if st.size or mo.size:
         y = _level_axis([ld.max_momentary_lufs, ld.max_short_term_lufs], "loudness (LUFS)")
         sections.append(_figure(
