@@ -146,6 +146,41 @@ def test_master_stopped_by_a_signal_cleans_up(tmp_path, signame, code):
     assert list(out.iterdir()) == []
 
 
+@pytest.mark.parametrize("where", ["folder_made", "before_the_passes"])
+def test_a_stop_right_after_the_scratch_folder_is_made_leaves_nothing(tmp_path, monkeypatch, where):
+    """A stop handled the moment the ``.masteraid-cache-*`` folder exists: inside the call that makes it,
+    or between the scratch files and the render's passes. Before, both left the folder behind (the CI
+    run of the signal test above once hit the window)."""
+    import os
+
+    from masteraid.chain import render as render_mod
+    from masteraid.chain.design import design_chain
+    from masteraid.analysis import analyze
+
+    raw = tmp_path / "raw.wav"
+    sf.write(raw, sine(1000.0, -12.0, 2.0, RATE), RATE, subtype="PCM_24")
+    spec = design_chain(analyze(raw))
+    out = tmp_path / "out"
+    out.mkdir()
+    if where == "folder_made":
+        real_mkdir = os.mkdir
+
+        def mkdir_then_stop(path, *args, **kwargs):
+            real_mkdir(path, *args, **kwargs)
+            if ".masteraid-cache-" in os.fspath(path):
+                raise KeyboardInterrupt
+
+        monkeypatch.setattr(os, "mkdir", mkdir_then_stop)
+    else:
+        def stop(*args, **kwargs):
+            raise KeyboardInterrupt
+
+        monkeypatch.setattr(render_mod, "_Summary", stop)
+    with pytest.raises(KeyboardInterrupt):
+        render_mod.render_chain(raw, spec, out / "m.wav")
+    assert list(out.iterdir()) == []
+
+
 def test_stop_signal_handlers_are_restored_after_the_command(tmp_path):
     before = signal.getsignal(signal.SIGTERM)
     wav = tmp_path / "mix.wav"

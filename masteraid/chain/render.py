@@ -32,8 +32,8 @@ import contextlib
 import logging
 import math
 import os
+import secrets
 import shutil
-import tempfile
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable
@@ -533,7 +533,6 @@ def render_chain(
     src = open_source(raw)
     info = src.info
     rate, ch, frames = info.sample_rate_hz, info.channels, info.frames
-    tmpdir = None
     out_path = Path(out) if out is not None else None
     if out_path is not None:
         if out_path.exists():
@@ -544,30 +543,26 @@ def render_chain(
             from ..errors import AudioFileError
 
             raise AudioFileError(f"{out_path.parent}: output folder does not exist — create it first")
-        tmpdir = tempfile.mkdtemp(prefix=".masteraid-cache-", dir=out_path.parent)
-        stores: list = []
-        try:
-            for name, shape in (("pre.f32", (frames, ch)), ("env.f32", (frames,)), ("kpow.f32", (frames,)),
-                                ("att.f32", (frames,))):
-                stores.append(DiskArray(os.path.join(tmpdir, name), shape))
-        except BaseException:  # no room for them: the folder goes as it came
-            for store in stores:
-                store.close()
-            shutil.rmtree(tmpdir, ignore_errors=True)
-            raise
-        x_store, env_store, p_store, att_store = stores
-    else:
-        x_store = np.zeros((frames, ch))
-        env_store = np.zeros(frames)
-        p_store = np.zeros(frames)
-        att_store = np.zeros(frames)
-    att_key: list = [None]  # (drive_db, margin_db) of the attenuation in att_store
-    summary = _Summary(frames, rate)
+    cache_dirs: list = []  # named before it is made: a stop (Ctrl-C, SIGTERM) at any point still finds it
+    stores: list = []
     # One BLAS thread: the audit's true-peak check (matrix products) runs on a worker thread next to the
     # render; OpenBLAS splitting its small products over both cores, spinning while they wait, made that
     # check 5x slower (4.4 s instead of 0.8 s on a 4.8-minute limited master, two cores).
     blas = contextlib.ExitStack()
     try:
+        if out_path is not None:
+            tmpdir = _make_cache_dir(out_path.parent, cache_dirs)
+            for name, shape in (("pre.f32", (frames, ch)), ("env.f32", (frames,)), ("kpow.f32", (frames,)),
+                                ("att.f32", (frames,))):
+                stores.append(DiskArray(os.path.join(tmpdir, name), shape))
+            x_store, env_store, p_store, att_store = stores
+        else:
+            x_store = np.zeros((frames, ch))
+            env_store = np.zeros(frames)
+            p_store = np.zeros(frames)
+            att_store = np.zeros(frames)
+        att_key: list = [None]  # (drive_db, margin_db) of the attenuation in att_store
+        summary = _Summary(frames, rate)
         blas.enter_context(single_threaded_blas())
         rounds = tone_passes if tonal_reference is not None and match_loudness else 0
         # probe renders (tone rounds) use a cheap sample-peak envelope; the last pre-pass is precise
@@ -656,12 +651,25 @@ def render_chain(
         )
     finally:
         blas.close()
-        for store in (x_store, env_store, p_store, att_store):
-            if isinstance(store, DiskArray):
-                store.close()
-        del x_store, env_store, p_store, att_store
-        if tmpdir is not None:
-            shutil.rmtree(tmpdir, ignore_errors=True)
+        for store in stores:
+            store.close()
+        for d in cache_dirs:
+            shutil.rmtree(d, ignore_errors=True)
+
+
+def _make_cache_dir(parent: Path, made: list) -> str:
+    """A new ``.masteraid-cache-*`` folder in ``parent`` (private), its name put into ``made`` *before* it
+    is created: with :func:`tempfile.mkdtemp`, a stop signal handled between the folder's creation and
+    the name's return would leave it behind."""
+    for _ in range(100):
+        path = os.path.join(parent, f".masteraid-cache-{secrets.token_hex(5)}")
+        made.append(path)
+        try:
+            os.mkdir(path, 0o700)
+            return path
+        except FileExistsError:
+            made.pop()  # someone else's
+    raise FileExistsError(f"{parent}: no free name for a scratch folder")  # pragma: no cover
 
 
 def _refit_tone(x_store, env_store, summary: _Summary, rate, spec: ChainSpec, pre_lufs: float, reference, margin: float,
