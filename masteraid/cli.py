@@ -111,6 +111,16 @@ def _cmd_reaper(args: argparse.Namespace) -> int:
 # ------------------------------------------------------------------------------------- parser
 
 
+def _label(text: str) -> str:
+    from .compare.core import check_label
+    from .errors import ConfigError
+
+    try:
+        return check_label(text)
+    except ConfigError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="masteraid",
@@ -134,6 +144,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("pretreat", help="the render with the stereo-bus FX")
     p.add_argument("--json", action="store_true", help="print the comparison as JSON")
     p.add_argument("--report", metavar="DIR", help="also write the report as text, JSON and an HTML page with plots into DIR (never overwriting)")
+    p.add_argument("--label", metavar="NAME", type=_label, default="pre-treat",
+                   help="what the findings and reports call the second render (default: pre-treat; "
+                        "e.g. master, to see what a mastering chain did)")
     p.set_defaults(func=_cmd_compare)
 
     p = sub.add_parser("match", help="write loudness-matched copies of two or more renders")

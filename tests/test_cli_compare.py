@@ -125,3 +125,54 @@ def test_bundled_example_recovers_its_documented_chain(capsys):
     assert bands[16000] == pytest.approx(3.0, abs=1.0) and bands[31.5] > 1.0  # both shelves seen
     assert abs(bands[1000]) < 1.0
     assert doc["dynamics"]["gain_reduction_db"]["mean"] > 2.0
+
+
+def test_compare_label_names_the_second_render_everywhere(pair, tmp_path, capsys):
+    """``--label master``: a raw compared with its master reads "the master" in every finding, the text
+    report, the JSON and the page, never "pre-treat"; the numbers are the default run's."""
+    assert main(["compare", str(pair[0]), str(pair[1]), "--json"]) == 0
+    plain = json.loads(capsys.readouterr().out)
+    assert main(["compare", str(pair[0]), str(pair[1]), "--label", "master", "--json", "--report", str(tmp_path)]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert plain["label"] == "pre-treat" and doc["label"] == "master"
+    assert doc["loudness"] == plain["loudness"] and doc["alignment"] == plain["alignment"]
+    assert [f["code"] for f in doc["findings"]] == [f["code"] for f in plain["findings"]]
+    by_code = {f["code"]: f["message"] for f in doc["findings"]}
+    assert by_code["latency"].startswith("The master is 200 samples")
+    assert by_code["loudness_change"].startswith(f"The master is {plain['loudness']['delta_lu']:.1f} LU louder")
+    assert "runs in the master)" in by_code["clipping_added"]
+    assert "The master is" in by_code["louder_normalized_away"]
+    assert not [m for m in by_code.values() if "pre-treat" in m]
+    # the default run says pre-treat where this one says master, and only there
+    for f in plain["findings"]:
+        assert f["message"].replace("pre-treat", "master") == by_code[f["code"]]
+
+    text = (tmp_path / "song - raw - compare.txt").read_text()
+    page = (tmp_path / "song - raw - compare.html").read_text()
+    assert "pre-treat" not in text and "pre-treat" not in page
+    lines = text.splitlines()
+    assert "  master    : song - pretreat.wav (48000 Hz, 2 ch, 8.00 s)" in lines
+    header = next(s for s in lines if s.startswith("Loudness and dynamics"))
+    row = next(s for s in lines if s.startswith("   integrated (LUFS)"))
+    assert header.index("master") + len("master") == len(header) - len("   change")  # right-aligned over its column
+    assert len(header) == len(row)
+    assert "<h2>What the master did</h2>" in page and 'data-name="master"' in page
+
+
+def test_compare_default_label_keeps_the_report_layout(pair, capsys):
+    """The column heads end where their numbers end (pre-treat's stood one column to the right before)."""
+    assert main(["compare", str(pair[0]), str(pair[1])]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    header = "Loudness and dynamics            raw   pre-treat   change"
+    assert header in lines
+    row = next(s for s in lines if s.startswith("   integrated (LUFS)"))
+    assert len(row) == len(header)
+    assert row[len(header) - 21 : len(header) - 9].strip() == row.split()[-2]  # the pre-treat column
+    assert any(s.startswith("  pre-treat : song - pretreat.wav") for s in lines)
+
+
+@pytest.mark.parametrize("label", ["", "   ", "two\nlines", "x" * 41])
+def test_compare_bad_label_is_a_usage_error(pair, label, capsys):
+    assert main(["compare", str(pair[0]), str(pair[1]), "--label", label]) == 2
+    err = capsys.readouterr().err
+    assert "--label" in err and "1 to 40 printable characters" in err and "Traceback" not in err

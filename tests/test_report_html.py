@@ -159,6 +159,15 @@ def test_compare_page_draws_the_compressors_own_gain_reduction(raw):
     assert {name for name, _ in loud["lines"]} == {"raw", "pre-treat"}
 
 
+def test_the_label_is_escaped_on_the_compare_page(raw):
+    c = compare(ArraySource(raw, RATE), ArraySource(raw * 2.0, RATE), label='<i>"v2" & co</i>')
+    page = render_compare_html(c)
+    assert "<i>" not in page and "&lt;i&gt;&quot;v2&quot; &amp; co&lt;/i&gt;" in page
+    p = _parse(page)
+    assert any('What the <i>"v2" & co</i> did' in t for t in p.text)
+    assert {name for name, _ in _chart(p, "short-term loudness of both renders")["lines"]} == {"raw", '<i>"v2" & co</i>'}
+
+
 def test_compare_page_bars_read_the_shelf_the_pretreat_applied(raw):
     """A +4 dB low shelf at 120 Hz: each trusted bar is the shelf's response at its band (relative to
     500 Hz-2 kHz) within 0.5 dB, the compare's own tolerance for a known EQ."""

@@ -84,7 +84,7 @@ def _normalized_xcorr(seg: np.ndarray, ext: np.ndarray, max_lag: int) -> np.ndar
     return coef
 
 
-def align(raw, pretreat, rate: int, *, max_lag_s: float = 1.0) -> Alignment:
+def align(raw, pretreat, rate: int, *, max_lag_s: float = 1.0, label: str = "pre-treat") -> Alignment:
     """Latency and polarity of ``pretreat`` against ``raw`` (same rate and channel count).
 
     Parameters
@@ -96,6 +96,8 @@ def align(raw, pretreat, rate: int, *, max_lag_s: float = 1.0) -> Alignment:
         Sample rate of both, Hz.
     max_lag_s : float, keyword-only
         Largest latency searched, either way, in seconds.
+    label : str, keyword-only
+        What the errors call ``pretreat``.
 
     Returns
     -------
@@ -122,15 +124,15 @@ def align(raw, pretreat, rate: int, *, max_lag_s: float = 1.0) -> Alignment:
     seg = coarse_mono(raw, start, start + length)
     if length < int(0.5 * crate) or not np.any(seg):
         raise MismatchError(
-            f"the raw render is silent or too short ({_length(raw) / rate:.2f} s) to line up with the pre-treat — "
+            f"the raw render is silent or too short ({_length(raw) / rate:.2f} s) to line up with the {label} — "
             "render both over the same range of the song"
         )
     ext = coarse_mono(pretreat, start - max_lag, start + length + max_lag)
     if not np.any(ext):
         raise MismatchError(
-            f"the pre-treat is silent or absent where the raw plays ({start * factor / rate:.1f}-"
-            f"{(start + length) * factor / rate:.1f} s of the raw; the pre-treat lasts {_length(pretreat) / rate:.1f} s): "
-            "nothing to line up — was the pre-treated render muted, or rendered over another range?"
+            f"the {label} is silent or absent where the raw plays ({start * factor / rate:.1f}-"
+            f"{(start + length) * factor / rate:.1f} s of the raw; the {label} lasts {_length(pretreat) / rate:.1f} s): "
+            f"nothing to line up — was the {label} render muted, or rendered over another range?"
         )
     coef = _normalized_xcorr(seg, ext, max_lag)
     k0 = int(np.argmax(np.abs(coef))) - max_lag

@@ -44,7 +44,7 @@ from .._diskarray import DiskArray
 from .._threads import Prefetch
 from ..audio import AudioInfo, FileSource, open_source, zero_nonfinite
 from ..audit import BLOWN_UP_PEAK_DBFS
-from ..errors import MismatchError
+from ..errors import ConfigError, MismatchError
 from ..findings import Finding, rank
 from .align import align, aligned_slices
 from .dynamics import FrameGroupsPass, dynamics_change, gain_restoring, project, residual_db, restored_transfer
@@ -53,7 +53,7 @@ from .linear import FirStream, linear_filter
 from .model import Comparison, Distortion, LevelsComparison, MetricDelta, StereoChange
 from .spectral import CONFIDENCE_TRUSTED, CrossSpectraPass, band_side_to_mid_db, tonal_change
 
-__all__ = ["compare", "MIN_OVERLAP_S", "MEMORY_LIMIT_MB"]
+__all__ = ["compare", "check_label", "MIN_OVERLAP_S", "MEMORY_LIMIT_MB"]
 
 log = logging.getLogger(__name__)
 
@@ -284,7 +284,7 @@ def _sub(a: float, b: float) -> float:
 
 
 def compare(raw, pretreat, *, progress: Progress | None = None, memory_limit_mb: float | None = None,
-            residual: bool = True) -> Comparison:
+            residual: bool = True, label: str = "pre-treat") -> Comparison:
     """Compare a raw render with the pre-treated render of the same mix.
 
     Parameters
@@ -319,6 +319,10 @@ def compare(raw, pretreat, *, progress: Progress | None = None, memory_limit_mb:
         4.8-minute pair 2.64 -> 1.83 s; a 2.1-minute pair held in memory 1.06 -> 0.94 s, its
         measurements being the longer part). What the chain design needs; a report should use the
         full compare.
+    label : str, keyword-only
+        What the second render is called in the findings, notes and errors (``"pre-treat"``; e.g.
+        ``"master"`` to see what a mastering chain did). 1 to 40 printable characters; see
+        :func:`check_label`.
 
     Returns
     -------
@@ -332,6 +336,7 @@ def compare(raw, pretreat, *, progress: Progress | None = None, memory_limit_mb:
     AudioFileError, InvalidAudioError
         A file cannot be read or measured.
     """
+    label = check_label(label)
     src_r, src_p = open_source(raw), open_source(pretreat)
     ri, pi = src_r.info, src_p.info
     if ri.channels != pi.channels and {ri.channels, pi.channels} != {1, 2}:  # mono is upmixed to stereo only
@@ -364,20 +369,20 @@ def compare(raw, pretreat, *, progress: Progress | None = None, memory_limit_mb:
         measuring = _Measuring(sources, progress and step, cancel)
         try:
             if not stream:
-                x, y, notes = _conform(_finite(x), _finite(y), ri, pi)
+                x, y, notes = _conform(_finite(x), _finite(y), ri, pi, label)
                 pair = _ArrayPair(x, y)
                 del x, y
             else:
-                notes = _conform_note(ri, pi)
-            parts = _compare_pair(pair, ri.sample_rate_hz, notes, step, residual)
+                notes = _conform_note(ri, pi, label)
+            parts = _compare_pair(pair, ri.sample_rate_hz, notes, step, residual, label)
         except BaseException:
             measuring.stop(cancel)  # the measurements are not needed any more: stop them at their next block
             raise
         m_raw, m_pre = measuring.result()
-    return _assemble(m_raw, m_pre, *parts, step)
+    return _assemble(m_raw, m_pre, *parts, step, label)
 
 
-def _conform(x: np.ndarray, y: np.ndarray, ri: AudioInfo, pi: AudioInfo):
+def _conform(x: np.ndarray, y: np.ndarray, ri: AudioInfo, pi: AudioInfo, label: str = "pre-treat"):
     """The pre-treat resampled to the raw's rate, a mono render copied to both channels: (x, y, notes)."""
     notes: list[Finding] = []
     rate = ri.sample_rate_hz
@@ -387,7 +392,7 @@ def _conform(x: np.ndarray, y: np.ndarray, ri: AudioInfo, pi: AudioInfo):
         g = gcd(rate, pi.sample_rate_hz)
         y = resample_poly(y, rate // g, pi.sample_rate_hz // g, axis=0).astype(np.float32)
         notes.append(Finding("info", "compare_resampled",
-                             f"The pre-treat is at {pi.sample_rate_hz} Hz and the raw at {rate} Hz: the pre-treat "
+                             f"The {label} is at {pi.sample_rate_hz} Hz and the raw at {rate} Hz: the {label} "
                              f"was resampled to {rate} Hz (polyphase) for the comparison. Render both at one rate "
                              "to compare sample for sample.", float(pi.sample_rate_hz), "Hz"))
     if x.shape[1] != y.shape[1]:
@@ -395,23 +400,33 @@ def _conform(x: np.ndarray, y: np.ndarray, ri: AudioInfo, pi: AudioInfo):
             x = np.repeat(x, y.shape[1], axis=1)
         else:
             y = np.repeat(y, x.shape[1], axis=1)
-    return x, y, notes + _conform_note(ri, pi)
+    return x, y, notes + _conform_note(ri, pi, label)
 
 
-def _conform_note(ri: AudioInfo, pi: AudioInfo) -> list[Finding]:
+def _conform_note(ri: AudioInfo, pi: AudioInfo, label: str = "pre-treat") -> list[Finding]:
     if ri.channels == pi.channels:
         return []
-    which = "raw" if ri.channels == 1 else "pre-treat"
+    which = "raw" if ri.channels == 1 else label
     return [Finding("info", "compare_upmixed",
                     f"The {which} is mono and the other is stereo: the {which} was copied to both "
-                    "channels; width changes then only describe what the pre-treat added.")]
+                    f"channels; width changes then only describe what the {label} added.")]
 
 
-def _compare_pair(pair, rate: int, notes: list[Finding], step: Progress, residual: bool = True):
+def check_label(label) -> str:
+    """``label`` stripped, or :class:`~masteraid.errors.ConfigError` unless it is 1 to 40 printable
+    characters (it goes into sentences, file reports and HTML)."""
+    text = label.strip() if isinstance(label, str) else ""
+    if not (1 <= len(text) <= 40 and text.isprintable()):
+        raise ConfigError(f"the label {label!r} is not usable: give 1 to 40 printable characters, e.g. master")
+    return text
+
+
+def _compare_pair(pair, rate: int, notes: list[Finding], step: Progress, residual: bool = True,
+                  label: str = "pre-treat"):
     """Everything that needs the samples but not the measurements: (alignment, tonal, dynamics, stereo,
     distortion residual, overlap in s, notes). ``pair`` is an :class:`_ArrayPair` or a :class:`_FilePair`."""
     step("aligning", 0.0)
-    al = align(pair.raw, pair.pre, rate)
+    al = align(pair.raw, pair.pre, rate, label=label)
     nx, ny = pair.raw_frames, pair.pre_frames
     rs, ps = aligned_slices(nx, ny, al.latency_samples)
     overlap = rs.stop - rs.start
@@ -424,7 +439,7 @@ def _compare_pair(pair, rate: int, notes: list[Finding], step: Progress, residua
     longest = max(nx, ny)
     if longest - overlap > 0.01 * rate + abs(al.latency_samples):
         notes.append(Finding("info", "compare_overlap",
-                             f"The renders differ in length (raw {nx / rate:.2f} s, pre-treat {ny / rate:.2f} s): "
+                             f"The renders differ in length (raw {nx / rate:.2f} s, {label} {ny / rate:.2f} s): "
                              f"only the {overlap / rate:.2f} s where both play were compared.", overlap / rate, "s"))
     step("aligning", 1.0)
 
@@ -440,11 +455,12 @@ def _compare_pair(pair, rate: int, notes: list[Finding], step: Progress, residua
         if store_dir is not None:
             cleanup.callback(frame_pass.data.close)
         return _frames_and_spectra(pair, frame_pass, rs, ps, al, rate, channels, overlap, notes, step, store_dir,
-                                   residual)
+                                   residual, label)
 
 
 def _frames_and_spectra(pair, frame_pass, rs: slice, ps: slice, al, rate: int, channels: int, overlap: int,
-                        notes: list[Finding], step: Progress, store_dir: str | None = None, residual: bool = True):
+                        notes: list[Finding], step: Progress, store_dir: str | None = None, residual: bool = True,
+                        label: str = "pre-treat"):
     """The frame pass, the gain trace, the spectra, the tonal and width changes, the final gain trace
     (without ``residual``: the first pass's frame sums under the spectra's transfer function)."""
     for xb, yb in pair.blocks(rs, ps, al.polarity_inverted):
@@ -468,7 +484,7 @@ def _frames_and_spectra(pair, frame_pass, rs: slice, ps: slice, al, rate: int, c
     best = float(np.max(tonal.confidence, initial=0.0))
     if not best >= CONFIDENCE_TRUSTED:  # even a 40 dB hard clip keeps bands near 0.96
         raise MismatchError(
-            f"the two renders are not the same mix: no frequency band of the pre-treat follows the raw "
+            f"the two renders are not the same mix: no frequency band of the {label} follows the raw "
             f"(best coherence {best:.2f}, same-mix renders reach {CONFIDENCE_TRUSTED} and well above) — check that "
             "both are renders of the same song and range"
         )
@@ -532,7 +548,8 @@ def _frames_and_spectra(pair, frame_pass, rs: slice, ps: slice, al, rate: int, c
     return al, tonal, dyn, stereo, residual_db(st), overlap / rate, notes
 
 
-def _assemble(m_raw, m_pre, al, tonal, dyn, stereo, residual, overlap_s, notes, step: Progress) -> Comparison:
+def _assemble(m_raw, m_pre, al, tonal, dyn, stereo, residual, overlap_s, notes, step: Progress,
+              label: str = "pre-treat") -> Comparison:
     """The :class:`Comparison` from both measurements and the array stages' results, with its findings."""
     rate = m_raw.info.sample_rate_hz
     dist = Distortion(
@@ -545,7 +562,7 @@ def _assemble(m_raw, m_pre, al, tonal, dyn, stereo, residual, overlap_s, notes, 
         raw=m_raw, pretreat=m_pre, alignment=al,
         loudness_delta_lu=levels.integrated_lufs.delta,
         tonal=tonal, dynamics=dyn, stereo=stereo, distortion=dist,
-        findings=(), levels=levels, sample_rate_hz=rate, overlap_s=overlap_s,
+        findings=(), levels=levels, sample_rate_hz=rate, overlap_s=overlap_s, label=label,
     )
     from .findings import comparison_findings
 
@@ -555,5 +572,5 @@ def _assemble(m_raw, m_pre, al, tonal, dyn, stereo, residual, overlap_s, notes, 
         raw=m_raw, pretreat=m_pre, alignment=al,
         loudness_delta_lu=levels.integrated_lufs.delta,
         tonal=tonal, dynamics=dyn, stereo=stereo, distortion=dist,
-        findings=found, levels=levels, sample_rate_hz=rate, overlap_s=overlap_s,
+        findings=found, levels=levels, sample_rate_hz=rate, overlap_s=overlap_s, label=label,
     )

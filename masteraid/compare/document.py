@@ -56,6 +56,7 @@ def comparison_document(c: Comparison) -> dict:
         "kind": "compare",
         "raw": _file(c.raw),
         "pretreat": _file(c.pretreat),
+        "label": c.label,
         "sample_rate_hz": rate,
         "overlap_s": c.overlap_s,
         "alignment": {

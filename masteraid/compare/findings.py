@@ -83,7 +83,8 @@ def comparison_findings(c: Comparison) -> list[Finding]:
 
     # Corrupt renders first: what follows was measured with those samples as silence
     corrupt = False  # a blown-up render's loudness and peaks say nothing about the bus processing
-    for who, m in (("raw", c.raw), ("pre-treat", c.pretreat)):
+    name = c.label  # what the second render is called ("pre-treat", "master", ...)
+    for who, m in (("raw", c.raw), (name, c.pretreat)):
         n = m.peaks.nonfinite_samples
         if n > 0:
             out.append(Finding(
@@ -106,14 +107,14 @@ def comparison_findings(c: Comparison) -> list[Finding]:
         ms = al.latency_samples / rate * 1000
         out.append(Finding(
             "warning", "latency",
-            f"The pre-treat is {abs(al.latency_samples)} samples ({abs(ms):.1f} ms) "
+            f"The {name} is {abs(al.latency_samples)} samples ({abs(ms):.1f} ms) "
             f"{'later' if al.latency_samples > 0 else 'earlier'} than the raw: plug-in delay the render did not "
             "compensate. MasterAid lined them up; check the bus FX latency (PDC) before rendering again.",
             float(al.latency_samples), "samples"))
     if al.polarity_inverted:
         out.append(Finding(
             "warning", "polarity_inverted",
-            "The pre-treat's polarity is inverted against the raw (a phase-invert switch on the bus?): "
+            f"The {name}'s polarity is inverted against the raw (a phase-invert switch on the bus?): "
             "MasterAid flipped it back for the comparison.", None, None))
 
     # Loudness
@@ -124,13 +125,13 @@ def comparison_findings(c: Comparison) -> list[Finding]:
         tp = lv.true_peak_dbtp
         out.append(Finding(
             "info", "loudness_change",
-            f"The pre-treat is {abs(d):.1f} LU {word} ({lv.integrated_lufs.pretreat:.1f} vs "
+            f"The {name} is {abs(d):.1f} LU {word} ({lv.integrated_lufs.pretreat:.1f} vs "
             f"{lv.integrated_lufs.raw:.1f} LUFS integrated); true peak {_pair(tp, '+.1f')} dBTP, "
             f"PLR {_pair(lv.plr_db)} dB, LRA {_pair(lv.loudness_range_lu)} LU.", float(d), "LU"))
         if _fin(tp.pretreat) and tp.pretreat > 0.0 and (not _fin(tp.raw) or tp.pretreat > tp.raw):
             out.append(Finding(
                 "warning", "pretreat_true_peak_over",
-                f"The pre-treat's true peak is {tp.pretreat:+.1f} dBTP (raw {tp.raw:+.1f}): it will clip on "
+                f"The {name}'s true peak is {tp.pretreat:+.1f} dBTP (raw {tp.raw:+.1f}): it will clip on "
                 "conversion and lossy encoding — end the bus with a true-peak limiter at -1 dBTP.",
                 float(tp.pretreat), "dBTP"))
 
@@ -226,12 +227,12 @@ def comparison_findings(c: Comparison) -> list[Finding]:
         out.append(Finding(
             "error" if frac > 1e-4 else "warning", "clipping_added",
             f"It clips: {d.clipped_samples_added} more clipped samples than the raw "
-            f"({c.pretreat.peaks.clip_runs} runs in the pre-treat) — lower the level into the last bus plug-in "
+            f"({c.pretreat.peaks.clip_runs} runs in the {name}) — lower the level into the last bus plug-in "
             "or use a true-peak limiter.", float(d.clipped_samples_added), "samples"))
 
     # What streaming normalization makes of the difference (compare uses match, never the reverse).
     from ..match import streaming_findings
 
     if not corrupt:
-        out.extend(streaming_findings(c.raw, c.pretreat))
+        out.extend(streaming_findings(c.raw, c.pretreat, names=("raw", name)))
     return out

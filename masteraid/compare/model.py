@@ -177,3 +177,5 @@ class Comparison:
     sample_rate_hz: int = 0
     #: Length of the aligned overlap that was compared, s.
     overlap_s: float = 0.0
+    #: What the second render is called in the findings and reports ("pre-treat", or e.g. "master").
+    label: str = "pre-treat"

@@ -36,9 +36,10 @@ def render_compare_text(c: Comparison) -> str:
     out: list[str] = []
     w = out.append
     rate = c.sample_rate_hz or c.raw.info.sample_rate_hz
+    name = c.label  # the second render: "pre-treat", or e.g. "master"
     w("MasterAid compare")
     w(f"  raw       : {c.raw.info.name} ({c.raw.info.sample_rate_hz} Hz, {c.raw.info.channels} ch, {c.raw.info.duration_s:.2f} s)")
-    w(f"  pre-treat : {c.pretreat.info.name} ({c.pretreat.info.sample_rate_hz} Hz, {c.pretreat.info.channels} ch, "
+    w(f"  {name:<10}: {c.pretreat.info.name} ({c.pretreat.info.sample_rate_hz} Hz, {c.pretreat.info.channels} ch, "
       f"{c.pretreat.info.duration_s:.2f} s)")
     w(f"  compared  : {c.overlap_s:.2f} s at {rate} Hz")
     w("")
@@ -51,13 +52,13 @@ def render_compare_text(c: Comparison) -> str:
 
     al = c.alignment
     w("Alignment")
-    w(f"   latency {al.latency_samples:+d} samples ({al.latency_samples / rate * 1000:+.2f} ms; positive: pre-treat later), "
+    w(f"   latency {al.latency_samples:+d} samples ({al.latency_samples / rate * 1000:+.2f} ms; positive: {name} later), "
       f"polarity {'INVERTED' if al.polarity_inverted else 'same'}, correlation {al.correlation:.3f}")
     w("")
 
     if c.levels is not None:
         lv = c.levels
-        w("Loudness and dynamics            raw    pre-treat   change")
+        w(f"{'Loudness and dynamics':<27}{'raw':>9}{name:>12}{'change':>9}")
         rows = [
             ("integrated (LUFS)", lv.integrated_lufs), ("loudness range (LU)", lv.loudness_range_lu),
             ("max momentary (LUFS)", lv.max_momentary_lufs), ("max short-term (LUFS)", lv.max_short_term_lufs),
@@ -118,11 +119,11 @@ def render_compare_text(c: Comparison) -> str:
     w("   per band: " + ", ".join(f"{k} {_f(v, '{:+.1f}')} dB" for k, v in s.band_side_to_mid_delta_db.items()))
     w("")
     w("Distortion")
-    w(f"   residual {_f(c.distortion.residual_db)} dB re the pre-treat; clipped samples added {c.distortion.clipped_samples_added}")
+    w(f"   residual {_f(c.distortion.residual_db)} dB re the {name}; clipped samples added {c.distortion.clipped_samples_added}")
     w("")
 
     try:
-        plan = plan_match(c.raw, c.pretreat, names=("raw", "pre-treat"))
+        plan = plan_match(c.raw, c.pretreat, names=("raw", name))
         w(f"Loudness-matched listening (integrated, ceiling {plan.ceiling_dbtp:g} dBTP"
           f"{', matched down' if plan.matched_down else ''})")
         for e in plan.entries:
@@ -132,7 +133,7 @@ def render_compare_text(c: Comparison) -> str:
         w(f"Loudness-matched listening: not possible ({exc})")
         w("")
     pr, pp = streaming_preview(c.raw), streaming_preview(c.pretreat)
-    w("Streaming preview (gain dB -> LUFS as played)      raw                 pre-treat")
+    w(f"Streaming preview (gain dB -> LUFS as played)      raw                 {name}")
     for a, b in zip(pr, pp):
         mark = "" if a.policy_known and b.policy_known else "  (policy partly unknown)"
         w(f"   {a.name:<28}{_f(a.gain_db, '{:+.1f}'):>7} -> {_f(a.playback_lufs):>6}   "

@@ -281,7 +281,8 @@ def render_compare_html(c: Comparison) -> str:
     pre-treat's gain reduction over time, its tonal change per band, both spectra, and the text report
     (:func:`~masteraid.report.compare.render_compare_text`) folded below."""
     text = render_compare_text(c)
-    sections = ["<h2>What the pre-treat did</h2>", _findings(c.findings)]
+    who = c.label  # the second render: "pre-treat", or e.g. "master"
+    sections = [f"<h2>What the {escape(who)} did</h2>", _findings(c.findings)]
     rate = c.sample_rate_hz or c.raw.info.sample_rate_hz
     lag_s = c.alignment.latency_samples / rate if rate else 0.0
     t_axis = _time_axis(max(c.raw.info.duration_s, c.pretreat.info.duration_s - lag_s))
@@ -291,8 +292,8 @@ def render_compare_html(c: Comparison) -> str:
         y = _level_axis([c.raw.loudness.max_short_term_lufs, c.pretreat.loudness.max_short_term_lufs],
                         "short-term loudness (LUFS)", span=40.0)
         sections.append(_figure(
-            line_chart([("raw", rt, rv), ("pre-treat", pt, pv)], t_axis, y, title="short-term loudness of both renders"),
-            f"Short-term loudness (3 s) of both renders on the raw's time line; the pre-treat is "
+            line_chart([("raw", rt, rv), (who, pt, pv)], t_axis, y, title="short-term loudness of both renders"),
+            f"Short-term loudness (3 s) of both renders on the raw's time line; the {who} is "
             f"{c.loudness_delta_lu:+.1f} LU louder overall."))
     d = c.dynamics
     trace = np.asarray(d.trace_db, dtype=float)
@@ -305,7 +306,7 @@ def render_compare_html(c: Comparison) -> str:
         sections.append(_figure(
             line_chart([("gain reduction", t, trace)], t_axis, y, title="gain reduction over time",
                        lines=[(f"95th percentile {g.p95_db:.1f} dB", g.p95_db)]),
-            f"How hard the pre-treat compressed and limited, and when: its broadband gain reduction every "
+            f"How hard the {who} compressed and limited, and when: its broadband gain reduction every "
             f"{d.trace_hop_s * 1000:.0f} ms once the static gain and EQ are removed (mean {g.mean_db:.1f} dB, "
             f"max {g.max_db:.1f} dB, above 1 dB {g.fraction_above_1db * 100:.0f}% of the time)."))
     tc = c.tonal
@@ -317,10 +318,10 @@ def render_compare_html(c: Comparison) -> str:
         sections.append(_figure(
             band_chart(np.asarray(tc.bands_hz, dtype=float), est, Axis(-top, top, 3.0 if top <= 12 else 6.0, "change (dB)"),
                        title="tonal change per band", trusted=conf >= CONFIDENCE_TRUSTED),
-            f"The EQ the pre-treat applied, per 1/3 octave, relative to 500 Hz-2 kHz (static gain "
+            f"The EQ the {who} applied, per 1/3 octave, relative to 500 Hz-2 kHz (static gain "
             f"{tc.static_gain_db:+.1f} dB). Hollow bars: confidence under {CONFIDENCE_TRUSTED}, not to be read as EQ."))
     series = []
-    for name, m in (("raw", c.raw), ("pre-treat", c.pretreat)):
+    for name, m in (("raw", c.raw), (who, c.pretreat)):
         lv = np.asarray(m.spectrum.band_levels_db, dtype=float) - m.loudness.integrated_lufs
         series.append((name, np.log10(np.asarray(m.spectrum.bands_hz, dtype=float)), lv))
     allv = np.concatenate([s[2] for s in series]) if series else np.array([])

@@ -142,6 +142,20 @@ def test_rate_channels_and_length_mismatch(raw, tmp_path):
     assert "compare_upmixed" in _codes(c2)
 
 
+def test_label_reaches_the_notes_and_the_errors(raw):
+    """``label`` names the second render in compare()'s own notes and errors too, not only in the findings."""
+    pre = resample_poly(raw * 0.5, 441, 480, axis=0)[: int(10.0 * 44100)]
+    c = compare(ArraySource(raw.mean(axis=1, keepdims=True), RATE), ArraySource(pre, 44100), label="master v2")
+    notes = {f.code: f.message for f in c.findings if f.code.startswith("compare_")}
+    assert set(notes) == {"compare_resampled", "compare_overlap", "compare_upmixed"}
+    assert notes["compare_resampled"].startswith("The master v2 is at 44100 Hz and the raw at 48000 Hz: the master v2 ")
+    assert "master v2 10.00 s" in notes["compare_overlap"]
+    assert notes["compare_upmixed"].endswith("what the master v2 added.")
+    assert not [m for m in (f.message for f in c.findings) if "pre-treat" in m]
+    with pytest.raises(MismatchError, match="the master is silent or absent where the raw plays"):
+        compare(ArraySource(raw, RATE), ArraySource(np.zeros_like(raw), RATE), label=" master ")
+
+
 def test_a_mono_raw_has_no_side_in_any_band():
     """A mono raw is copied to both channels, so its side is zero. Computed from the spectra
     (``L + R - 2 Re(L R*)``) it was a rounding residue (-74 and -73 dB in the low and mid bands of this
