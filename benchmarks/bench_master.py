@@ -321,6 +321,9 @@ def print_entry(e: dict) -> None:
     n = len(e["speedups"])
     print(f"  speed-up  : {e['speedup']:.1f}x faster than Matchering"
           + (f" (medians of {n} interleaved runs; per run {', '.join(f'{v:.1f}x' for v in e['speedups'])})" if n > 1 else ""))
+    minutes = e["duration_s"] / 60  # Matchering's cost per minute depends on the rate (it resamples to 44.1 kHz)
+    print(f"  per minute: masteraid {e['masteraid']['time_s'] / minutes:.2f} s, matchering "
+          f"{e['matchering']['time_s'] / minutes:.2f} s of processing per minute of audio")
 
 
 if __name__ == "__main__":
