@@ -159,6 +159,27 @@ def test_compare_page_draws_the_compressors_own_gain_reduction(raw):
     assert {name for name, _ in loud["lines"]} == {"raw", "pre-treat"}
 
 
+def test_the_legend_names_every_line_in_one_row_without_overlap():
+    """Reference lines are named in the legend, not beside the line (where a dense trace hid the name); the
+    legend is above the plot, not on it; entries are spaced by their names' lengths (a 40-character label
+    did not fit the fixed 150 px)."""
+    from masteraid.report.html import Axis, line_chart
+
+    t = np.linspace(0.0, 10.0, 2000)
+    long_name = "master, second version for the client x"
+    svg = line_chart([("raw", t, np.sin(t) * 3 + 6), (long_name, t, np.cos(t) * 3 + 6)], Axis(0, 10, 1, "t"),
+                     Axis(0, 12, 3, "dB"), title="c", lines=[("95th percentile 8.9 dB", 8.9)])
+    texts = re.findall(r'<text x="([\d.]+)" y="([\d.]+)" class="tick">([^<]*)</text>', svg)
+    keys = [(float(x), float(y), name) for x, y, name in texts if name in ("raw", long_name, "95th percentile 8.9 dB")]
+    assert [k[2] for k in keys] == ["raw", long_name, "95th percentile 8.9 dB"]
+    assert len({k[1] for k in keys}) == 1  # one row
+    top = float(re.search(r'data-plot="[\d.]+ ([\d.]+) ', svg).group(1))
+    assert keys[0][1] < top  # above the plot: a trace reaching the top is not drawn under the names
+    for (x0, _, n0), (x1, _, _) in zip(keys, keys[1:]):
+        assert x1 - x0 >= 6.0 * len(n0)  # the next entry starts past this one's name
+    assert svg.count('class="ref"') == 1 and svg.count('class="ref-key"') == 1
+
+
 def test_the_label_is_escaped_on_the_compare_page(raw):
     c = compare(ArraySource(raw, RATE), ArraySource(raw * 2.0, RATE), label='<i>"v2" & co</i>')
     page = render_compare_html(c)

@@ -33,7 +33,9 @@ __all__ = ["Axis", "line_chart", "band_chart", "reduce_series", "render_audit_ht
 
 #: Plot area in SVG user units (the SVG scales to the page's width).
 PLOT_W, PLOT_H = 900.0, 200.0
-_LEFT, _RIGHT, _TOP, _BOTTOM = 52.0, 12.0, 10.0, 34.0
+_LEFT, _RIGHT, _TOP, _BOTTOM = 52.0, 12.0, 26.0, 34.0
+#: The legend's row, above the plot area (inside it, it hid the top of a trace that reaches the top).
+_KEY_Y = 14.0
 _COLOURS = ("#1f6fb5", "#d0562a", "#3a9a45", "#7a4fb0")
 _SEVERITY_COLOUR = {"error": "#b3261e", "warning": "#a15c00", "info": "#555"}
 
@@ -123,15 +125,16 @@ def _svg(body: list[str], title: str, x_axis: Axis, y_axis: Axis) -> str:
 def line_chart(series: Sequence[tuple[str, np.ndarray, np.ndarray]], x_axis: Axis, y_axis: Axis, *, title: str,
                lines: Sequence[tuple[str, float]] = ()) -> str:
     """An SVG line chart of ``(name, x, y)`` series (each a ``<polyline class="series" data-name=...>``
-    per unbroken run), with horizontal reference ``lines`` ``(name, y)``; a legend names them."""
+    per unbroken run), with horizontal reference ``lines`` ``(name, y)``; a legend above the plot names
+    them all (a reference line's name written beside it was lost in a dense trace)."""
     body = _frame(x_axis, y_axis)
-    for name, y in lines:
-        if math.isfinite(y) and y_axis.lo <= y <= y_axis.hi:
-            yy = _y(y, y_axis)
-            body.append(f'<line x1="{_LEFT}" x2="{_LEFT + PLOT_W}" y1="{yy:.2f}" y2="{yy:.2f}" class="ref" '
-                        f'data-name="{escape(name)}"/>')
-            body.append(f'<text x="{_LEFT + PLOT_W - 4}" y="{yy - 4:.1f}" class="tick" text-anchor="end">{escape(name)}</text>')
+    refs = [(name, y) for name, y in lines if math.isfinite(y) and y_axis.lo <= y <= y_axis.hi]
+    for name, y in refs:
+        yy = _y(y, y_axis)
+        body.append(f'<line x1="{_LEFT}" x2="{_LEFT + PLOT_W}" y1="{yy:.2f}" y2="{yy:.2f}" class="ref" '
+                    f'data-name="{escape(name)}"/>')
     buckets = int(PLOT_W)
+    lx = _LEFT + 8  # the legend's next entry
     for k, (name, xs, ys) in enumerate(series):
         colour = _COLOURS[k % len(_COLOURS)]
         t, v = reduce_series(xs, ys, buckets)
@@ -146,10 +149,20 @@ def line_chart(series: Sequence[tuple[str, np.ndarray, np.ndarray]], x_axis: Axi
                 continue
             pts = " ".join(f"{_x(a, x_axis):.1f},{_y(b, y_axis):.2f}" for a, b in zip(run_t, run_v))
             body.append(f'<polyline points="{pts}" class="series" stroke="{colour}" data-name="{escape(name)}"/>')
-        lx = _LEFT + 8 + 150 * k
-        body.append(f'<rect x="{lx:.0f}" y="{_TOP + 6}" width="12" height="4" fill="{colour}"/>'
-                    f'<text x="{lx + 16:.0f}" y="{_TOP + 12}" class="tick">{escape(name)}</text>')
+        body.append(f'<rect x="{lx:.0f}" y="{_KEY_Y - 6:g}" width="12" height="4" fill="{colour}"/>'
+                    f'<text x="{lx + 16:.0f}" y="{_KEY_Y:g}" class="tick">{escape(name)}</text>')
+        lx = _next_key(lx, name)
+    for name, _value in refs:
+        body.append(f'<line x1="{lx:.0f}" x2="{lx + 12:.0f}" y1="{_KEY_Y - 4:g}" y2="{_KEY_Y - 4:g}" class="ref-key"/>'
+                    f'<text x="{lx + 16:.0f}" y="{_KEY_Y:g}" class="tick">{escape(name)}</text>')
+        lx = _next_key(lx, name)
     return _svg(body, title, x_axis, y_axis)
+
+
+def _next_key(x: float, name: str) -> float:
+    """Where the legend's next entry starts: after this one's swatch and name (about 6.5 px a character at
+    the 11 px tick font), at least 150 px on."""
+    return x + max(150.0, 16.0 + 6.5 * len(name) + 20.0)
 
 
 def band_chart(bands_hz: np.ndarray, values: np.ndarray, y_axis: Axis, *, title: str,
@@ -184,7 +197,7 @@ ul.findings{padding-left:1.2em} ul.findings li{margin:.25em 0}
 .error{color:#b3261e}.warning{color:#a15c00}.info{color:#444}
 figure{margin:.5em 0 1em} figcaption{color:#555;font-size:.9em}
 svg{width:100%;height:auto;background:#fff} .frame{fill:none;stroke:#999}
-.grid{stroke:#e4e4e4} .axis0{stroke:#777} .ref{stroke:#888;stroke-dasharray:4 3}
+.grid{stroke:#e4e4e4} .axis0{stroke:#777} .ref,.ref-key{stroke:#888;stroke-dasharray:4 3}
 .series{fill:none;stroke-width:1.2;stroke-linejoin:round}
 .band{fill:#1f6fb5} .band.untrusted{fill:none;stroke:#1f6fb5;stroke-dasharray:2 2}
 .tick{font-size:11px;fill:#555} .label{font-size:12px;fill:#333}
