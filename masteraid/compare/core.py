@@ -283,6 +283,15 @@ def _sub(a: float, b: float) -> float:
     return b - a if (math.isfinite(a) and math.isfinite(b)) else float("nan")
 
 
+def check_label(label) -> str:
+    """``label`` stripped, or :class:`~masteraid.errors.ConfigError` unless it is 1 to 40 printable
+    characters (it goes into sentences, file reports and HTML)."""
+    text = label.strip() if isinstance(label, str) else ""
+    if not (1 <= len(text) <= 40 and text.isprintable()):
+        raise ConfigError(f"the label {label!r} is not usable: give 1 to 40 printable characters, e.g. master")
+    return text
+
+
 def compare(raw, pretreat, *, progress: Progress | None = None, memory_limit_mb: float | None = None,
             residual: bool = True, label: str = "pre-treat") -> Comparison:
     """Compare a raw render with the pre-treated render of the same mix.
@@ -410,15 +419,6 @@ def _conform_note(ri: AudioInfo, pi: AudioInfo, label: str = "pre-treat") -> lis
     return [Finding("info", "compare_upmixed",
                     f"The {which} is mono and the other is stereo: the {which} was copied to both "
                     f"channels; width changes then only describe what the {label} added.")]
-
-
-def check_label(label) -> str:
-    """``label`` stripped, or :class:`~masteraid.errors.ConfigError` unless it is 1 to 40 printable
-    characters (it goes into sentences, file reports and HTML)."""
-    text = label.strip() if isinstance(label, str) else ""
-    if not (1 <= len(text) <= 40 and text.isprintable()):
-        raise ConfigError(f"the label {label!r} is not usable: give 1 to 40 printable characters, e.g. master")
-    return text
 
 
 def _compare_pair(pair, rate: int, notes: list[Finding], step: Progress, residual: bool = True,

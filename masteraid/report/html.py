@@ -134,7 +134,6 @@ def line_chart(series: Sequence[tuple[str, np.ndarray, np.ndarray]], x_axis: Axi
         body.append(f'<line x1="{_LEFT}" x2="{_LEFT + PLOT_W}" y1="{yy:.2f}" y2="{yy:.2f}" class="ref" '
                     f'data-name="{escape(name)}"/>')
     buckets = int(PLOT_W)
-    lx = _LEFT + 8  # the legend's next entry
     for k, (name, xs, ys) in enumerate(series):
         colour = _COLOURS[k % len(_COLOURS)]
         t, v = reduce_series(xs, ys, buckets)
@@ -149,20 +148,16 @@ def line_chart(series: Sequence[tuple[str, np.ndarray, np.ndarray]], x_axis: Axi
                 continue
             pts = " ".join(f"{_x(a, x_axis):.1f},{_y(b, y_axis):.2f}" for a, b in zip(run_t, run_v))
             body.append(f'<polyline points="{pts}" class="series" stroke="{colour}" data-name="{escape(name)}"/>')
-        body.append(f'<rect x="{lx:.0f}" y="{_KEY_Y - 6:g}" width="12" height="4" fill="{colour}"/>'
-                    f'<text x="{lx + 16:.0f}" y="{_KEY_Y:g}" class="tick">{escape(name)}</text>')
-        lx = _next_key(lx, name)
-    for name, _value in refs:
-        body.append(f'<line x1="{lx:.0f}" x2="{lx + 12:.0f}" y1="{_KEY_Y - 4:g}" y2="{_KEY_Y - 4:g}" class="ref-key"/>'
-                    f'<text x="{lx + 16:.0f}" y="{_KEY_Y:g}" class="tick">{escape(name)}</text>')
-        lx = _next_key(lx, name)
+    # the legend: one row above the plot, each entry as wide as its name (about 6.5 px a character at the
+    # 11 px tick font), at least 150 px; a colour swatch for a series, a dashed one for a reference line
+    keys = [(name, _COLOURS[k % len(_COLOURS)]) for k, (name, _, _) in enumerate(series)] + [(n, None) for n, _ in refs]
+    lx = _LEFT + 8
+    for name, colour in keys:
+        swatch = (f'<rect x="{lx:.0f}" y="{_KEY_Y - 6:g}" width="12" height="4" fill="{colour}"/>' if colour else
+                  f'<line x1="{lx:.0f}" x2="{lx + 12:.0f}" y1="{_KEY_Y - 4:g}" y2="{_KEY_Y - 4:g}" class="ref-key"/>')
+        body.append(swatch + f'<text x="{lx + 16:.0f}" y="{_KEY_Y:g}" class="tick">{escape(name)}</text>')
+        lx += max(150.0, 16.0 + 6.5 * len(name) + 20.0)
     return _svg(body, title, x_axis, y_axis)
-
-
-def _next_key(x: float, name: str) -> float:
-    """Where the legend's next entry starts: after this one's swatch and name (about 6.5 px a character at
-    the 11 px tick font), at least 150 px on."""
-    return x + max(150.0, 16.0 + 6.5 * len(name) + 20.0)
 
 
 def band_chart(bands_hz: np.ndarray, values: np.ndarray, y_axis: Axis, *, title: str,
